@@ -1,0 +1,40 @@
+"""Choices of the alert models."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class AlertKind(models.TextChoices):
+    MAINTENANCE_DUE_SOON = "MAINTENANCE_DUE_SOON", _("Maintenance due soon")
+    MAINTENANCE_OVERDUE = "MAINTENANCE_OVERDUE", _("Maintenance overdue")
+    ASSET_NEEDS_MAINTENANCE = "ASSET_NEEDS_MAINTENANCE", _("Asset needs maintenance")
+
+
+class Priority(models.TextChoices):
+    LOW = "LOW", _("Low")
+    MEDIUM = "MEDIUM", _("Medium")
+    HIGH = "HIGH", _("High")
+    CRITICAL = "CRITICAL", _("Critical")
+
+    @classmethod
+    def rank(cls, value: str) -> int:
+        """Order of urgency: LOW=1 … CRITICAL=4."""
+        return RANKS[value]
+
+
+RANKS = {Priority.LOW: 1, Priority.MEDIUM: 2, Priority.HIGH: 3, Priority.CRITICAL: 4}
+
+
+class RunTrigger(models.TextChoices):
+    CRON = "CRON", _("Cron")
+    STARTUP = "STARTUP", _("Start-up")
+    API = "API", _("API")
+    CLI = "CLI", _("Command line")
+    ADMIN = "ADMIN", _("Admin")
+
+
+class RunStatus(models.TextChoices):
+    RUNNING = "RUNNING", _("Running")
+    SUCCESS = "SUCCESS", _("Success")
+    FAILED = "FAILED", _("Failed")
+    SKIPPED = "SKIPPED", _("Skipped")

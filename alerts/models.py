@@ -1,0 +1,98 @@
+"""Alerts and the history of their generation."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy as _
+
+from alerts.choices import AlertKind, Priority, RunStatus, RunTrigger
+
+
+class Alert(models.Model):
+    kind = models.CharField(_("kind"), max_length=30, choices=AlertKind.choices)
+    priority = models.CharField(_("priority"), max_length=10, choices=Priority.choices)
+    # 1 (LOW) … 4 (CRITICAL): lets the database sort by urgency with an index.
+    priority_rank = models.PositiveSmallIntegerField(_("priority rank"), editable=False)
+    asset = models.ForeignKey(
+        "assets.Asset", on_delete=models.CASCADE, related_name="alerts", verbose_name=_("asset")
+    )
+    maintenance = models.ForeignKey(
+        "maintenance.Maintenance",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="alerts",
+        verbose_name=_("maintenance"),
+    )
+    title = models.CharField(_("title"), max_length=255)
+    message = models.TextField(_("message"))
+    due_date = models.DateField(_("due date"), null=True, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    is_read = models.BooleanField(_("read"), default=False)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    read_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("read by"),
+    )
+    created_at = models.DateTimeField(_("created at"))
+    updated_at = models.DateTimeField(_("updated at"))
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("alert")
+        verbose_name_plural = _("alerts")
+        ordering = ["-priority_rank", "due_date", "id"]
+        permissions = [("generate_alerts", _("Can run an alert generation"))]
+        constraints = [
+            # Identity (fingerprint) = (kind, asset, maintenance); NULL
+            # maintenances are folded to 0 because NULLs never collide in a
+            # unique index (and SQLite has no NULLS NOT DISTINCT).
+            models.UniqueConstraint(
+                "kind",
+                "asset",
+                Coalesce("maintenance", 0),
+                condition=models.Q(is_active=True),
+                name="alert_one_active_per_fingerprint",
+            ),
+        ]
+        indexes = [
+            # The dashboard's read: active alerts, most urgent first.
+            models.Index(
+                fields=["is_active", "-priority_rank", "due_date", "id"], name="alert_active_urgency_idx"
+            ),
+            models.Index(fields=["asset", "is_active"], name="alert_asset_active_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class GenerationRun(models.Model):
+    trigger = models.CharField(_("trigger"), max_length=10, choices=RunTrigger.choices)
+    status = models.CharField(
+        _("status"), max_length=10, choices=RunStatus.choices, default=RunStatus.RUNNING
+    )
+    started_at = models.DateTimeField(_("started at"))
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    duration_ms = models.PositiveIntegerField(_("duration (ms)"), null=True, blank=True)
+    created = models.PositiveIntegerField(_("created"), default=0)
+    updated = models.PositiveIntegerField(_("updated"), default=0)
+    resolved = models.PositiveIntegerField(_("resolved"), default=0)
+    unchanged = models.PositiveIntegerField(_("unchanged"), default=0)
+    error = models.TextField(_("error"), blank=True)
+
+    class Meta:
+        verbose_name = _("generation run")
+        verbose_name_plural = _("generation runs")
+        ordering = ["-started_at", "-id"]
+        indexes = [
+            models.Index(fields=["-started_at"], name="run_started_idx"),
+            models.Index(fields=["status", "-started_at"], name="run_status_started_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_trigger_display()} run {self.started_at:%Y-%m-%d %H:%M:%S} ({self.status})"

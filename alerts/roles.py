@@ -1,0 +1,50 @@
+"""The two roles of DESIGN §5, as Django groups with model permissions."""
+
+MANAGERS = "managers"
+TECHNICIANS = "technicians"
+
+_CRUD = ("view", "add", "change", "delete")
+
+ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
+    MANAGERS: [
+        *[("assets", f"{action}_asset") for action in _CRUD],
+        *[("maintenance", f"{action}_maintenance") for action in _CRUD],
+        *[("alerts", f"{action}_alert") for action in _CRUD],
+        ("alerts", "view_generationrun"),
+        ("alerts", "generate_alerts"),
+    ],
+    TECHNICIANS: [
+        ("assets", "view_asset"),
+        ("maintenance", "view_maintenance"),
+        ("maintenance", "change_maintenance"),
+        ("alerts", "view_alert"),
+        # Marking an alert read or unread is a change of the alert.
+        ("alerts", "change_alert"),
+        ("alerts", "view_generationrun"),
+    ],
+}
+
+
+def sync_role_groups(apps) -> None:
+    """Create the role groups and give them exactly their permissions.
+
+    Called from a data migration with the historical app registry. Model
+    permissions normally appear only after all migrations ran (post_migrate),
+    so they are created here first.
+    """
+    from django.contrib.auth.management import create_permissions
+
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, apps=apps, verbosity=0)
+        app_config.models_module = None
+
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    for group_name, perms in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=group_name)
+        wanted = [
+            Permission.objects.get(content_type__app_label=app_label, codename=codename)
+            for app_label, codename in perms
+        ]
+        group.permissions.set(wanted)

@@ -1,0 +1,1 @@
+"""Instant refresh: placeholder replaced by the engine."""

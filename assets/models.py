@@ -1,0 +1,48 @@
+"""Assets: the pumps, vehicles and machines that get maintained."""
+
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from assets.choices import AssetStatus, Criticality
+
+
+class Asset(models.Model):
+    code = models.CharField(
+        _("code"), max_length=50, unique=True, help_text=_("Unique code, e.g. PUMP-001.")
+    )
+    name = models.CharField(_("name"), max_length=200)
+    location = models.CharField(_("location"), max_length=200, blank=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=AssetStatus.choices, default=AssetStatus.OPERATIONAL
+    )
+    criticality = models.CharField(
+        _("criticality"), max_length=10, choices=Criticality.choices, default=Criticality.MEDIUM
+    )
+    maintenance_interval_days = models.PositiveIntegerField(
+        _("maintenance interval (days)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text=_("Preventive interval: an alert is raised when no maintenance was done for longer."),
+    )
+    commissioned_on = models.DateField(_("commissioned on"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("asset")
+        verbose_name_plural = _("assets")
+        indexes = [models.Index(fields=["status"], name="asset_status_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(maintenance_interval_days__isnull=True)
+                | models.Q(maintenance_interval_days__gte=1),
+                name="asset_interval_positive",
+                violation_error_message=_("The maintenance interval must be at least one day."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} — {self.name}"
