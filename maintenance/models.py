@@ -39,6 +39,8 @@ class Maintenance(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
+    loaded_asset_id: int | None = None
+
     class Meta:
         ordering = ["scheduled_date", "id"]
         verbose_name = _("maintenance")
@@ -60,13 +62,6 @@ class Maintenance(models.Model):
     def __str__(self) -> str:
         return f"{self.title} ({self.scheduled_date})"
 
-    def clean(self) -> None:
-        super().clean()
-        if self.completed_at and self.status != MaintenanceStatus.DONE:
-            raise ValidationError(
-                {"completed_at": _("Only a done maintenance has a completion time.")}
-            )
-
     def save(self, *args, **kwargs) -> None:
         if self.status == MaintenanceStatus.DONE and self.completed_at is None:
             self.completed_at = timezone.now()
@@ -74,3 +69,15 @@ class Maintenance(models.Model):
             if update_fields is not None:
                 kwargs["update_fields"] = {*update_fields, "completed_at"}
         super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        super().clean()
+        if self.completed_at and self.status != MaintenanceStatus.DONE:
+            raise ValidationError({"completed_at": _("Only a done maintenance has a completion time.")})
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        # Remembered so that moving a maintenance refreshes the old asset too.
+        instance.loaded_asset_id = instance.__dict__.get("asset_id")
+        return instance

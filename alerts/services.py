@@ -1,0 +1,321 @@
+"""Alert services: the one generation of DESIGN §4, and marking alerts read.
+
+`generate_alerts` is called by the `generate_alerts` command (cron, start-up,
+CLI), the API, the admin and the on-commit refresh of an asset. It computes
+the desired alerts with the rules of `alerts.rules` into a temporary table
+and merges them into `alerts_alert` with a constant number of statements,
+whatever the size of the fleet.
+"""
+
+import datetime
+import logging
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import DatabaseError, connection, transaction
+from django.db.models import QuerySet
+from django.utils import timezone, translation
+
+from alerts import rules
+from alerts.choices import RunStatus, RunTrigger
+from alerts.models import Alert, GenerationRun
+
+logger = logging.getLogger(__name__)
+
+# Any constant shared by every process and host: the key of the advisory lock.
+GENERATION_LOCK_KEY = 0x616C65727473  # "alerts"
+DESIRED_TABLE = "alerts_desired"
+_MATCH = (
+    "{a}.kind = {d}.kind AND {a}.asset_id = {d}.asset_id "
+    "AND COALESCE({a}.maintenance_id, 0) = COALESCE({d}.maintenance_id, 0)"
+)
+
+
+@dataclass(frozen=True)
+class GenerationResult:
+    """What one generation did (or, for a dry run, would do)."""
+
+    status: str
+    created: int = 0
+    updated: int = 0
+    resolved: int = 0
+    unchanged: int = 0
+    duration_ms: int = 0
+    by_kind: dict[str, int] = field(default_factory=dict)
+    dry_run: bool = False
+    error: str = ""
+    run: GenerationRun | None = None
+
+    def as_dict(self) -> dict:
+        return {
+            "status": self.status,
+            "created": self.created,
+            "updated": self.updated,
+            "resolved": self.resolved,
+            "unchanged": self.unchanged,
+            "duration_ms": self.duration_ms,
+            "by_kind": self.by_kind,
+            "dry_run": self.dry_run,
+            "error": self.error,
+            "run": self.run.pk if self.run else None,
+        }
+
+
+class GenerationFailed(Exception):
+    """A generation failed; the alerts are as they were before it."""
+
+    def __init__(self, result: GenerationResult):
+        super().__init__(result.error)
+        self.result = result
+
+
+class _DryRunRollback(Exception):
+    def __init__(self, counts: dict):
+        self.counts = counts
+
+
+def generate_alerts(
+    *,
+    trigger: str = RunTrigger.CLI,
+    now: datetime.datetime | None = None,
+    asset_ids: Iterable[int] | None = None,
+    dry_run: bool = False,
+    record_run: bool = True,
+    wait: bool = False,
+) -> GenerationResult:
+    """Bring the active alerts in line with the rules, in one transaction.
+
+    `asset_ids` limits the work to those assets (the instant refresh).
+    `dry_run` computes the same counts and writes nothing. With `wait`, a
+    generation already in progress is waited for; otherwise this one is
+    recorded SKIPPED. Raises `GenerationFailed` after recording the failure.
+    """
+    now = now or timezone.now()
+    scope = sorted(set(asset_ids)) if asset_ids is not None else None
+    started = time.monotonic()
+    run = None
+    if record_run and not dry_run:
+        run = GenerationRun.objects.create(trigger=trigger, status=RunStatus.RUNNING, started_at=now)
+
+    def elapsed_ms() -> int:
+        return round((time.monotonic() - started) * 1000)
+
+    try:
+        with transaction.atomic():
+            if not _acquire_generation_lock(wait=wait):
+                result = GenerationResult(status=RunStatus.SKIPPED, duration_ms=elapsed_ms(), run=run)
+                _finish_run(run, result, now)
+                logger.warning("Generation skipped: another generation is in progress.")
+                return result
+            counts = _merge_desired_alerts(now=now, asset_ids=scope)
+            if dry_run:
+                raise _DryRunRollback(counts)
+            result = GenerationResult(status=RunStatus.SUCCESS, duration_ms=elapsed_ms(), run=run, **counts)
+            # Recorded in the same transaction as the alerts it describes.
+            _finish_run(run, result, now)
+    except _DryRunRollback as dry:
+        result = GenerationResult(
+            status=RunStatus.SUCCESS, duration_ms=elapsed_ms(), dry_run=True, **dry.counts
+        )
+    except Exception as exc:
+        result = GenerationResult(
+            status=RunStatus.FAILED, duration_ms=elapsed_ms(), run=run, error=f"{type(exc).__name__}: {exc}"
+        )
+        _record_failure(run, result, now)
+        logger.error("Generation failed (trigger %s): %s", trigger, result.error, exc_info=exc)
+        raise GenerationFailed(result) from exc
+
+    log = logger.debug if scope is not None and not record_run else logger.info
+    log(
+        "Generation %s%s: %d created, %d updated, %d resolved, %d unchanged in %d ms%s",
+        "dry run " if dry_run else "",
+        "finished",
+        result.created,
+        result.updated,
+        result.resolved,
+        result.unchanged,
+        result.duration_ms,
+        f" (assets {scope})" if scope is not None else "",
+    )
+    return result
+
+
+def refresh_asset_alerts(asset_ids: Iterable[int]) -> GenerationResult | None:
+    """Refresh the alerts of a few assets at once (after a save or delete).
+
+    A failure is logged, never raised: the change that triggered the refresh
+    is already committed, and the periodic run will catch up.
+    """
+    try:
+        return generate_alerts(asset_ids=asset_ids, record_run=False, wait=True)
+    except GenerationFailed:
+        return None
+
+
+def _acquire_generation_lock(*, wait: bool) -> bool:
+    """Take the cluster-wide generation lock for the current transaction.
+
+    PostgreSQL: a transaction-level advisory lock, released at commit or
+    rollback, shared by every process and host using the database. SQLite:
+    the IMMEDIATE transaction already holds the database's single write lock,
+    so a second generation waits for the first (SQLite is one host anyway).
+    """
+    if connection.vendor != "postgresql":
+        return True
+    with connection.cursor() as cursor:
+        if wait:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [GENERATION_LOCK_KEY])
+            return True
+        cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [GENERATION_LOCK_KEY])
+        return bool(cursor.fetchone()[0])
+
+
+def _merge_desired_alerts(*, now: datetime.datetime, asset_ids: list[int] | None) -> dict:
+    """Create, update and resolve alerts so the active ones equal the rules' output.
+
+    Django's `bulk_create(update_conflicts=True)` cannot target the partial
+    unique index on active alerts, on PostgreSQL or SQLite; instead the
+    desired rows go into a temporary table and three portable statements
+    (UPDATE … FROM, UPDATE … NOT EXISTS, INSERT … SELECT … NOT EXISTS) do the
+    merge, all under the generation lock so nothing interleaves.
+    """
+    tz = ZoneInfo(settings.TIME_ZONE)
+    today = timezone.localdate(now, timezone=tz)
+    with translation.override(settings.LANGUAGE_CODE):
+        desired = rules.desired_alerts(
+            today=today, thresholds=rules.Thresholds.from_settings(), tz=tz, asset_ids=asset_ids
+        )
+        select_sql, select_params = desired.query.sql_with_params()
+
+    ops = connection.ops
+    stamp = ops.adapt_datetimefield_value(now)
+    true, false = True, False
+    scope_sql, scope_params = "", []
+    if asset_ids is not None:
+        scope_sql = f" AND alerts_alert.asset_id IN ({', '.join(['%s'] * len(asset_ids))})"
+        scope_params = list(asset_ids)
+
+    columns = ", ".join(rules.DESIRED_COLUMNS)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {DESIRED_TABLE} ("
+            "kind varchar(30) NOT NULL, asset_id bigint NOT NULL, maintenance_id bigint, "
+            "priority varchar(10) NOT NULL, priority_rank smallint NOT NULL, "
+            "title varchar(255) NOT NULL, message text NOT NULL, due_date date)"
+        )
+        cursor.execute(f"INSERT INTO {DESIRED_TABLE} ({columns}) {select_sql}", select_params)
+        if connection.vendor == "postgresql":
+            # Temporary tables are never auto-analyzed; without statistics the
+            # planner picks nested loops over a million rows.
+            cursor.execute(f"ANALYZE {DESIRED_TABLE}")
+
+        match = _MATCH.format(a="alerts_alert", d="d")
+        cursor.execute(
+            f"""
+            UPDATE alerts_alert SET
+                priority = d.priority,
+                priority_rank = d.priority_rank,
+                title = d.title,
+                message = d.message,
+                due_date = d.due_date,
+                updated_at = %s,
+                is_read = CASE WHEN d.priority_rank > alerts_alert.priority_rank THEN %s
+                               ELSE alerts_alert.is_read END,
+                read_at = CASE WHEN d.priority_rank > alerts_alert.priority_rank THEN NULL
+                               ELSE alerts_alert.read_at END,
+                read_by_id = CASE WHEN d.priority_rank > alerts_alert.priority_rank THEN NULL
+                                  ELSE alerts_alert.read_by_id END
+            FROM {DESIRED_TABLE} d
+            WHERE alerts_alert.is_active = %s AND {match}
+              AND (alerts_alert.priority <> d.priority
+                   OR alerts_alert.title <> d.title
+                   OR alerts_alert.message <> d.message
+                   OR COALESCE(alerts_alert.due_date, '0001-01-01') <> COALESCE(d.due_date, '0001-01-01'))
+            """,
+            [stamp, false, true],
+        )
+        updated = cursor.rowcount
+
+        cursor.execute(
+            f"""
+            UPDATE alerts_alert SET is_active = %s, resolved_at = %s, updated_at = %s
+            WHERE alerts_alert.is_active = %s{scope_sql}
+              AND NOT EXISTS (SELECT 1 FROM {DESIRED_TABLE} d WHERE {match})
+            """,
+            [false, stamp, stamp, true, *scope_params],
+        )
+        resolved = cursor.rowcount
+
+        cursor.execute(
+            f"""
+            INSERT INTO alerts_alert ({columns}, is_active, is_read, created_at, updated_at)
+            SELECT {", ".join(f"d.{c}" for c in rules.DESIRED_COLUMNS)}, %s, %s, %s, %s
+            FROM {DESIRED_TABLE} d
+            WHERE NOT EXISTS (
+                SELECT 1 FROM alerts_alert WHERE alerts_alert.is_active = %s AND {match}
+            )
+            """,
+            [true, false, stamp, stamp, true],
+        )
+        created = cursor.rowcount
+
+        cursor.execute(f"SELECT kind, COUNT(*) FROM {DESIRED_TABLE} GROUP BY kind")
+        by_kind = {kind: count for kind, count in cursor.fetchall()}
+        cursor.execute(f"DROP TABLE {DESIRED_TABLE}")
+
+    desired_total = sum(by_kind.values())
+    return {
+        "created": created,
+        "updated": updated,
+        "resolved": resolved,
+        "unchanged": desired_total - created - updated,
+        "by_kind": by_kind,
+    }
+
+
+def _finish_run(run: GenerationRun | None, result: GenerationResult, now: datetime.datetime) -> None:
+    if run is None:
+        return
+    run.status = result.status
+    run.finished_at = now + datetime.timedelta(milliseconds=result.duration_ms)
+    run.duration_ms = result.duration_ms
+    run.created, run.updated = result.created, result.updated
+    run.resolved, run.unchanged = result.resolved, result.unchanged
+    run.error = result.error
+    run.save()
+
+
+def _record_failure(run: GenerationRun | None, result: GenerationResult, now: datetime.datetime) -> None:
+    """Write the FAILED run outside the rolled-back transaction.
+
+    If the failure broke the connection (a killed backend), reconnect once so
+    the failure is still on record.
+    """
+    if run is None:
+        return
+    try:
+        _finish_run(run, result, now)
+    except DatabaseError:
+        if connection.in_atomic_block:
+            logger.exception("Could not record the failed generation run %s.", run.pk)
+            return
+        connection.close()
+        try:
+            _finish_run(run, result, now)
+        except DatabaseError:
+            logger.exception("Could not record the failed generation run %s.", run.pk)
+
+
+def mark_read(*, alerts: QuerySet[Alert], user, now: datetime.datetime | None = None) -> int:
+    """Mark unread alerts read by `user`; returns how many changed."""
+    now = now or timezone.now()
+    return alerts.filter(is_read=False).update(is_read=True, read_at=now, read_by=user, updated_at=now)
+
+
+def mark_unread(*, alerts: QuerySet[Alert], now: datetime.datetime | None = None) -> int:
+    """Mark read alerts unread again; returns how many changed."""
+    now = now or timezone.now()
+    return alerts.filter(is_read=True).update(is_read=False, read_at=None, read_by=None, updated_at=now)
