@@ -61,7 +61,9 @@ def test_planned_maintenance_by_days_until_due(days, expected):
     ],
 )
 def test_in_progress_maintenance(days, expected):
-    MaintenanceFactory(status=MaintenanceStatus.IN_PROGRESS, scheduled_date=TODAY + datetime.timedelta(days=days))
+    MaintenanceFactory(
+        status=MaintenanceStatus.IN_PROGRESS, scheduled_date=TODAY + datetime.timedelta(days=days)
+    )
 
     generate_alerts()
 
@@ -109,7 +111,9 @@ def test_thresholds_come_from_settings(settings):
 
 def test_alert_describes_the_maintenance():
     asset = AssetFactory(code="PUMP-001", name="Main pump")
-    maintenance = MaintenanceFactory(asset=asset, title="Oil change", scheduled_date=datetime.date(2026, 6, 10))
+    maintenance = MaintenanceFactory(
+        asset=asset, title="Oil change", scheduled_date=datetime.date(2026, 6, 10)
+    )
 
     generate_alerts()
 
