@@ -1,0 +1,338 @@
+"""Fill the database with a deterministic demo fleet, its maintenances and two demo users.
+
+The data is laid out around today so that every alert rule of DESIGN §3 has
+something to fire on. Rows are written with `bulk_create` (no signals: the
+alerts are generated afterwards by `generate_alerts`), which keeps a run with
+hundreds of thousands of rows down to minutes.
+"""
+
+import os
+import random
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils import timezone
+from tqdm import tqdm
+
+from alerts.roles import MANAGERS, TECHNICIANS
+from assets.choices import AssetStatus, Criticality
+from assets.models import Asset
+from maintenance.choices import MaintenanceKind, MaintenanceStatus
+from maintenance.models import Maintenance
+
+BATCH_SIZE = 5_000
+# Below this many rows a progress bar is noise.
+PROGRESS_THRESHOLD = 20_000
+DEFAULT_PASSWORD = "alertsite-demo"
+
+# (code prefix, names, possible preventive intervals in days, weight in the fleet)
+ASSET_TYPES = [
+    ("PUMP", ["Centrifugal pump", "Submersible pump", "Dosing pump", "Booster pump"], [60, 90, 180], 20),
+    ("VEH", ["Delivery van", "Forklift", "Utility truck", "Tractor unit"], [90, 180, 365], 16),
+    ("COMP", ["Screw air compressor", "Piston compressor"], [90, 180], 12),
+    ("GEN", ["Diesel generator", "Standby generator"], [180, 365], 10),
+    ("CONV", ["Belt conveyor", "Roller conveyor", "Screw conveyor"], [30, 60, 90], 12),
+    ("HVAC", ["Air handling unit", "Rooftop unit"], [90, 180], 8),
+    ("BOIL", ["Steam boiler", "Hot water boiler"], [365], 6),
+    ("CHIL", ["Water chiller"], [180], 5),
+    ("CRANE", ["Overhead crane", "Jib crane"], [180, 365], 6),
+    ("XFMR", ["Power transformer"], [365], 5),
+]
+SITES = ["North plant", "South plant", "Harbour depot", "Central warehouse", "Water treatment works"]
+AREAS = ["Hall A", "Hall B", "Line 1", "Line 2", "Boiler room", "Yard", "Roof", "Fleet bay"]
+CRITICALITY_WEIGHTS = {
+    Criticality.LOW: 25,
+    Criticality.MEDIUM: 40,
+    Criticality.HIGH: 25,
+    Criticality.CRITICAL: 10,
+}
+TITLES = {
+    MaintenanceKind.PREVENTIVE: [
+        "Preventive service",
+        "Oil and filter change",
+        "Lubrication round",
+        "Belt and bearing check",
+        "Annual overhaul",
+    ],
+    MaintenanceKind.INSPECTION: [
+        "Safety inspection",
+        "Vibration analysis",
+        "Thermographic survey",
+        "Regulatory inspection",
+    ],
+    MaintenanceKind.CORRECTIVE: [
+        "Replace worn seal",
+        "Repair leak",
+        "Fix electrical fault",
+        "Replace damaged part",
+    ],
+}
+KIND_WEIGHTS = {
+    MaintenanceKind.PREVENTIVE: 55,
+    MaintenanceKind.INSPECTION: 25,
+    MaintenanceKind.CORRECTIVE: 20,
+}
+
+# Scenario -> (status, range of d = scheduled_date - today, weight). Together
+# they spread the planning from 60 days ago to 90 days ahead.
+SCENARIOS = {
+    "done": (MaintenanceStatus.DONE, (-60, -1), 36),
+    "overdue_planned": (MaintenanceStatus.PLANNED, (-45, -1), 6),
+    "overdue_in_progress": (MaintenanceStatus.IN_PROGRESS, (-20, -1), 3),
+    "in_progress": (MaintenanceStatus.IN_PROGRESS, (0, 5), 4),
+    "due_soon": (MaintenanceStatus.PLANNED, (0, 7), 8),
+    "upcoming": (MaintenanceStatus.PLANNED, (8, 90), 38),
+    "cancelled": (MaintenanceStatus.CANCELLED, (-60, 90), 5),
+}
+# The first maintenances of every run: one per rule and priority tier, so even
+# a small fleet shows every kind of alert.
+GUARANTEED = [
+    ("overdue_planned", -12),  # overdue for a week or more: CRITICAL
+    ("overdue_planned", -2),  # recently overdue: HIGH
+    ("overdue_in_progress", -9),
+    ("due_soon", 0),  # due today: HIGH
+    ("due_soon", 1),
+    ("due_soon", 5),  # due this week: MEDIUM
+    ("in_progress", 2),
+    ("done", -20),
+    ("upcoming", 30),
+    ("cancelled", 10),
+]
+
+# Asset profiles: what kind of maintenance history an asset gets.
+NORMAL, NEGLECTED, RETIRED = "normal", "neglected", "retired"
+
+
+@dataclass(frozen=True)
+class AssetPlan:
+    code: str
+    name: str
+    location: str
+    status: str
+    criticality: str
+    maintenance_interval_days: int | None
+    commissioned_on: date
+    profile: str
+
+
+class Command(BaseCommand):
+    help = (
+        "Create a deterministic demo fleet (assets, maintenances around today so that every alert "
+        "rule fires) and the demo users 'manager' and 'technician'. Running it again creates nothing "
+        "twice. Run generate_alerts afterwards to compute the alerts."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--assets", type=int, default=50, help="Number of demo assets to plan (default: 50)."
+        )
+        parser.add_argument(
+            "--maintenances",
+            type=int,
+            default=300,
+            help="Number of maintenances to plan over those assets (default: 300).",
+        )
+        parser.add_argument(
+            "--seed",
+            type=int,
+            default=42,
+            help="Random seed; the same seed gives the same data (default: 42).",
+        )
+
+    def handle(self, *args, assets: int, maintenances: int, seed: int, **options):
+        if assets < 0 or maintenances < 0:
+            raise CommandError("--assets and --maintenances must be zero or more.")
+        if maintenances and not assets:
+            raise CommandError("--maintenances needs at least one asset (--assets).")
+
+        today = timezone.localdate()
+        now = timezone.now()
+        rng = random.Random(seed)
+        password = os.environ.get("DEMO_PASSWORD") or DEFAULT_PASSWORD
+
+        with transaction.atomic():
+            users, users_created = self._create_users(password)
+            plans = plan_assets(rng, assets, today)
+            new_ids = self._create_assets(plans)
+            maintenances_created = self._create_maintenances(
+                plan_maintenances(rng, plans, maintenances, today, now, users),
+                total=maintenances,
+                new_ids=new_ids,
+            )
+
+        if users_created:
+            self.stdout.write(
+                self.style.WARNING(
+                    f"Demo logins (demo only: change or delete these accounts before any real use): "
+                    f"manager / {password} (admin), technician / {password}."
+                )
+            )
+        self.stdout.write(
+            f"seed_demo: created {len(new_ids)} assets, {maintenances_created} maintenances, "
+            f"{users_created} users."
+        )
+
+    def _create_users(self, password: str) -> tuple[list, int]:
+        """The two demo users, created once; an existing account keeps its password."""
+        User = get_user_model()
+        created_count = 0
+        users = []
+        for username, group_name, is_staff in [
+            ("manager", MANAGERS, True),
+            ("technician", TECHNICIANS, False),
+        ]:
+            user, created = User.objects.get_or_create(
+                username=username, defaults={"is_staff": is_staff, "email": f"{username}@example.com"}
+            )
+            if created:
+                user.set_password(password)
+                user.save(update_fields=["password"])
+                created_count += 1
+            user.groups.add(Group.objects.get(name=group_name))
+            users.append(user)
+        return users, created_count
+
+    def _create_assets(self, plans: list[AssetPlan]) -> dict[int, int]:
+        """Create the planned assets whose code is free; map plan index -> new asset id."""
+        existing = set(Asset.objects.values_list("code", flat=True))
+        to_create = [(index, plan) for index, plan in enumerate(plans) if plan.code not in existing]
+        new_ids: dict[int, int] = {}
+        with self._progress(len(to_create), "assets") as progress:
+            for start in range(0, len(to_create), BATCH_SIZE):
+                chunk = to_create[start : start + BATCH_SIZE]
+                objs = Asset.objects.bulk_create(
+                    [
+                        Asset(
+                            code=plan.code,
+                            name=plan.name,
+                            location=plan.location,
+                            status=plan.status,
+                            criticality=plan.criticality,
+                            maintenance_interval_days=plan.maintenance_interval_days,
+                            commissioned_on=plan.commissioned_on,
+                        )
+                        for _, plan in chunk
+                    ]
+                )
+                # PostgreSQL and SQLite >= 3.35 return the new primary keys.
+                new_ids.update((index, obj.pk) for (index, _), obj in zip(chunk, objs, strict=True))
+                progress.update(len(chunk))
+        return new_ids
+
+    def _create_maintenances(self, planned: Iterator[dict], *, total: int, new_ids: dict[int, int]) -> int:
+        """Create the planned maintenances of the assets created by this run only."""
+        created = 0
+        batch: list[Maintenance] = []
+        with self._progress(total, "maintenances") as progress:
+            for fields in planned:
+                asset_id = new_ids.get(fields.pop("asset_index"))
+                if asset_id is not None:
+                    batch.append(Maintenance(asset_id=asset_id, **fields))
+                if len(batch) >= BATCH_SIZE:
+                    created += len(Maintenance.objects.bulk_create(batch))
+                    batch = []
+                progress.update(1)
+            created += len(Maintenance.objects.bulk_create(batch))
+        return created
+
+    def _progress(self, total: int, unit: str) -> tqdm:
+        # To stderr, so that the summary on stdout stays one line.
+        return tqdm(
+            total=total, unit=f" {unit}", desc=unit, file=sys.stderr, disable=total < PROGRESS_THRESHOLD
+        )
+
+
+def plan_assets(rng: random.Random, count: int, today: date) -> list[AssetPlan]:
+    """The demo fleet: mostly operational, a few broken, retired or overdue for service."""
+    # Exact numbers of special assets (not left to chance) so that any seed and
+    # any size of fleet shows each case.
+    special = list(range(count))
+    rng.shuffle(special)
+    shares = [(AssetStatus.NEEDS_MAINTENANCE, 0.06), (AssetStatus.OUT_OF_SERVICE, 0.04), (RETIRED, 0.04)]
+    special_status: dict[int, str] = {}
+    for status, share in shares:
+        for _ in range(max(1, round(count * share)) if count >= 10 else 0):
+            special_status[special.pop()] = status
+    neglected = {special.pop() for _ in range(max(1, round(count * 0.08)) if count >= 10 else 0)}
+
+    type_weights = [weight for *_, weight in ASSET_TYPES]
+    numbers: dict[str, int] = {}
+    plans = []
+    for index in range(count):
+        prefix, names, intervals, _ = rng.choices(ASSET_TYPES, weights=type_weights)[0]
+        numbers[prefix] = numbers.get(prefix, 0) + 1
+        number = numbers[prefix]
+        status = special_status.get(index, AssetStatus.OPERATIONAL)
+        profile = NORMAL
+        if status == RETIRED:
+            status, profile = AssetStatus.RETIRED, RETIRED
+        elif index in neglected:
+            profile = NEGLECTED
+        interval = rng.choice(intervals) if profile == NEGLECTED or rng.random() < 0.6 else None
+        plans.append(
+            AssetPlan(
+                code=f"{prefix}-{number:03d}",
+                name=f"{rng.choice(names)} {number}",
+                location=f"{rng.choice(SITES)}, {rng.choice(AREAS)}",
+                status=status,
+                criticality=rng.choices(list(CRITICALITY_WEIGHTS), weights=CRITICALITY_WEIGHTS.values())[0],
+                maintenance_interval_days=interval,
+                commissioned_on=today - timedelta(days=rng.randint(400, 4000)),
+                profile=profile,
+            )
+        )
+    return plans
+
+
+def plan_maintenances(
+    rng: random.Random, plans: list[AssetPlan], count: int, today: date, now: datetime, users: list
+) -> Iterator[dict]:
+    """Yield the fields of `count` maintenances, lazily (a million would not fit comfortably)."""
+    normal = [index for index, plan in enumerate(plans) if plan.profile == NORMAL]
+    scenario_names = list(SCENARIOS)
+    scenario_weights = [weight for *_, weight in SCENARIOS.values()]
+    kinds, kind_weights = list(KIND_WEIGHTS), list(KIND_WEIGHTS.values())
+    tz = timezone.get_current_timezone()
+
+    for number in range(count):
+        if number < len(GUARANTEED) and normal:
+            asset_index = rng.choice(normal)
+            scenario, days = GUARANTEED[number]
+        else:
+            asset_index = rng.randrange(len(plans))
+            scenario = rng.choices(scenario_names, weights=scenario_weights)[0]
+            days = rng.randint(*SCENARIOS[scenario][1])
+        plan = plans[asset_index]
+        if plan.profile == NEGLECTED:
+            # History only, and the last service older than the interval: the
+            # asset is due for preventive work that nobody planned.
+            scenario = "done" if rng.random() < 0.8 else "cancelled"
+            days = -(plan.maintenance_interval_days + rng.randint(10, 60))
+        elif plan.profile == RETIRED and SCENARIOS[scenario][0] != MaintenanceStatus.DONE:
+            scenario, days = "cancelled", rng.randint(-60, -1)
+        status = SCENARIOS[scenario][0]
+        kind = rng.choices(kinds, weights=kind_weights)[0]
+        scheduled_date = today + timedelta(days=days)
+
+        completed_at = None
+        if status == MaintenanceStatus.DONE:
+            finished_on = scheduled_date + timedelta(days=rng.randint(0, 1))
+            completed_at = min(
+                datetime.combine(finished_on, time(rng.randint(7, 17), rng.choice([0, 15, 30, 45])), tz),
+                now - timedelta(hours=1),
+            )
+        yield {
+            "asset_index": asset_index,
+            "title": rng.choice(TITLES[kind]),
+            "kind": kind,
+            "status": status,
+            "scheduled_date": scheduled_date,
+            "completed_at": completed_at,
+            "assigned_to": rng.choice(users) if rng.random() < 0.5 else None,
+        }
