@@ -1,0 +1,66 @@
+"""Settings read from the environment: refuse to start insecurely, pass Django's deploy checks."""
+
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+MANAGE = Path(__file__).resolve().parent.parent / "manage.py"
+
+
+def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
+    """Run manage.py in a fresh process with only the given configuration."""
+    base = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "DJANGO_SETTINGS_MODULE"}
+    }
+    return subprocess.run(
+        [sys.executable, str(MANAGE), *args],
+        env={**base, "ALERTSITE_ENV_FILE": "/nonexistent/alertsite.env", **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_refuses_to_start_without_secret_key_when_debug_is_off():
+    result = manage("check", DEBUG="0")
+
+    assert result.returncode != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert "SECRET_KEY" in lines[0]
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_production_configuration_passes_the_deploy_checks():
+    result = manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        DEBUG="0",
+        SECRET_KEY=secrets.token_urlsafe(45),
+        ALLOWED_HOSTS="example.com",
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_deploy_checks_catch_a_weak_key():
+    """The check above can fail: a short key is reported."""
+    result = manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        DEBUG="0",
+        SECRET_KEY="short",
+        ALLOWED_HOSTS="example.com",
+    )
+
+    assert result.returncode != 0
+    assert "security.W009" in result.stdout + result.stderr
