@@ -186,3 +186,41 @@ SIMPLE_JWT = {
 }
 
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
+# Only the API answers cross-origin requests (a dashboard served elsewhere).
+CORS_URLS_REGEX = r"^/api/.*$"
+
+# REST API (DESIGN §5): JWT only, authenticated by default, errors as JSON.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework_simplejwt.authentication.JWTAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["alertsite.api.renderers.ORJSONRenderer"],
+    "DEFAULT_PAGINATION_CLASS": "alertsite.api.pagination.OptionalLimitOffsetPagination",
+    "DEFAULT_SCHEMA_CLASS": "alertsite.api.schema.AutoSchema",
+    "EXCEPTION_HANDLER": "alertsite.api.exceptions.exception_handler",
+    # Slows password guessing on the token endpoint (per client address).
+    "DEFAULT_THROTTLE_RATES": {"auth-token": env.str("TOKEN_THROTTLE_RATE", default="10/min")},
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "alertsite API",
+    "DESCRIPTION": (
+        "Maintenance alerts for a fleet of assets. Authenticate with `POST /api/auth/token/` and send "
+        "`Authorization: Bearer <access>`. Trailing slashes are optional. Lists are JSON arrays; "
+        "`limit`/`offset` switch to a page `{count, next, previous, results}`."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "AssetStatusEnum": "assets.choices.AssetStatus",
+        "MaintenanceStatusEnum": "maintenance.choices.MaintenanceStatus",
+        "RunStatusEnum": "alerts.choices.RunStatus",
+        # Alert priority and asset criticality share one scale.
+        "LevelEnum": "alerts.choices.Priority",
+    },
+}

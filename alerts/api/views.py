@@ -1,0 +1,141 @@
+"""Alerts: the dashboard's list, read state, generation, stats and run history."""
+
+from django.db.models import F
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import status
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from alerts import services
+from alerts.api.serializers import (
+    ALERT_FIELDS,
+    AlertSerializer,
+    AlertStatsSerializer,
+    GenerationErrorSerializer,
+    GenerationResponseSerializer,
+    GenerationRunSerializer,
+    MarkedSerializer,
+)
+from alerts.choices import RunStatus, RunTrigger
+from alerts.filtersets import AlertFilterSet, GenerationRunFilterSet
+from alerts.models import Alert, GenerationRun
+from alerts.selectors import alert_stats
+from alertsite.api.views import ReadOnlyModelViewSet
+
+# Most urgent first. NULLS LAST puts asset alerts (no due date) after dated
+# ones of the same priority on every database, and matches the index on PostgreSQL.
+URGENCY_ORDER = ["-priority_rank", F("due_date").asc(nulls_last=True), "id"]
+ALERT_COLUMNS = [name for name in ALERT_FIELDS if name not in ("asset_code", "asset_name")]
+RECENT_RUNS = 50
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List alerts",
+        description=(
+            "Active alerts, most urgent first (priority, then due date): a JSON array, or a page "
+            "`{count, next, previous, results}` when `limit` or `offset` is given. "
+            "`is_active=false` or `all` gives the history."
+        ),
+    ),
+    retrieve=extend_schema(summary="One alert (active or resolved)"),
+)
+class AlertViewSet(ReadOnlyModelViewSet):
+    queryset = (
+        Alert.objects.select_related("asset")
+        .only(*ALERT_COLUMNS, "asset__code", "asset__name")
+        .order_by(*URGENCY_ORDER)
+    )
+    serializer_class = AlertSerializer
+    filterset_class = AlertFilterSet
+    filtered_actions = ("read_all",)
+    action_permissions = {
+        "read": ["alerts.change_alert"],
+        "unread": ["alerts.change_alert"],
+        "read_all": ["alerts.change_alert"],
+        "generate": ["alerts.generate_alerts"],
+        "stats": ["alerts.view_alert"],
+    }
+
+    @extend_schema(summary="Mark an alert read", request=None, responses=AlertSerializer)
+    @action(detail=True, methods=["post"])
+    def read(self, request, pk=None):
+        alert = self.get_object()
+        services.mark_read(alerts=Alert.objects.filter(pk=alert.pk), user=request.user)
+        return Response(self.get_serializer(self.get_object()).data)
+
+    @extend_schema(summary="Mark an alert unread", request=None, responses=AlertSerializer)
+    @action(detail=True, methods=["post"])
+    def unread(self, request, pk=None):
+        alert = self.get_object()
+        services.mark_unread(alerts=Alert.objects.filter(pk=alert.pk))
+        return Response(self.get_serializer(self.get_object()).data)
+
+    @extend_schema(
+        summary="Mark every matching alert read",
+        description="Takes the list's filters as query parameters (default: all active alerts).",
+        request=None,
+        responses=MarkedSerializer,
+    )
+    @action(detail=False, methods=["post"], url_path="read-all", pagination_class=None)
+    def read_all(self, request):
+        marked = services.mark_read(alerts=self.filter_queryset(self.get_queryset()), user=request.user)
+        return Response({"marked": marked})
+
+    @extend_schema(
+        summary="Regenerate the alerts now",
+        request=None,
+        responses={
+            200: GenerationResponseSerializer,
+            409: OpenApiResponse(GenerationErrorSerializer, description="Another generation is running."),
+            503: OpenApiResponse(
+                GenerationErrorSerializer, description="The generation failed; the alerts are unchanged."
+            ),
+        },
+    )
+    @action(detail=False, methods=["post"], filterset_class=None, pagination_class=None)
+    def generate(self, request):
+        try:
+            result = services.generate_alerts(trigger=RunTrigger.API)
+        except services.GenerationFailed as failure:
+            return Response(
+                {
+                    "detail": _("Alert generation failed; the alerts are unchanged."),
+                    "error": failure.result.error,
+                    "run": failure.result.run.pk if failure.result.run else None,
+                },
+                status=status.HTTP_503_SERVICE_UNAVAILABLE,
+            )
+        if result.status == RunStatus.SKIPPED:
+            return Response(
+                {
+                    "detail": _("Another alert generation is running; try again in a moment."),
+                    "run": result.run.pk if result.run else None,
+                },
+                status=status.HTTP_409_CONFLICT,
+            )
+        return Response(GenerationResponseSerializer(result).data)
+
+    @extend_schema(summary="Counters over active alerts", responses=AlertStatsSerializer)
+    @action(detail=False, methods=["get"], filterset_class=None, pagination_class=None)
+    def stats(self, request):
+        return Response(alert_stats())
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Recent generation runs",
+        description=(
+            f"The {RECENT_RUNS} most recent runs, newest first; `limit`/`offset` page through the "
+            "whole history."
+        ),
+    ),
+    retrieve=extend_schema(summary="One generation run"),
+)
+class GenerationRunViewSet(ReadOnlyModelViewSet):
+    queryset = GenerationRun.objects.order_by("-started_at", "-id")
+    serializer_class = GenerationRunSerializer
+    filterset_class = GenerationRunFilterSet
+    # A run every five minutes is 100,000 a year: the plain list shows the recent ones.
+    unpaginated_limit = RECENT_RUNS

@@ -1,0 +1,17 @@
+"""Everything under /api/: tokens, the apps' routes, the schema and its docs."""
+
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework_simplejwt.views import TokenRefreshView
+
+from alertsite.api.views import TokenObtainView
+
+urlpatterns = [
+    re_path(r"^auth/token/?$", TokenObtainView.as_view(), name="token-obtain"),
+    re_path(r"^auth/token/refresh/?$", TokenRefreshView.as_view(), name="token-refresh"),
+    path("", include("alerts.api.urls")),
+    path("", include("assets.api.urls")),
+    path("", include("maintenance.api.urls")),
+    re_path(r"^schema/?$", SpectacularAPIView.as_view(), name="schema"),
+    re_path(r"^docs/?$", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+]

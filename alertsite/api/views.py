@@ -1,0 +1,75 @@
+"""Base viewsets and the token endpoints."""
+
+from rest_framework import mixins, viewsets
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework_simplejwt.views import TokenObtainPairView
+
+from alertsite.api.filters import StrictFilterBackend
+from alertsite.api.permissions import ModelPermissions
+from alertsite.api.serializers import RowSerializer
+
+
+class BaseViewSet(viewsets.GenericViewSet):
+    """What every API viewset shares: permissions, strict filters, numeric ids.
+
+    Ids are digits only so that named routes such as `alerts/stats` or
+    `alerts/scheduler` never reach a detail view. Subclasses may declare
+    `action_permissions = {"action": ["app.perm", ...]}` for extra actions, and
+    `filtered_actions` for the extra list-level actions that take the list's
+    filters (so the schema documents them).
+    """
+
+    permission_classes = [ModelPermissions]
+    filter_backends = [StrictFilterBackend]
+    lookup_value_regex = r"[0-9]+"
+    action_permissions: dict[str, list[str]] = {}
+    filtered_actions: tuple[str, ...] = ()
+
+    def filter_queryset(self, queryset):
+        # Filters narrow lists; a detail route addresses one object whatever the query string.
+        if self.detail:
+            return queryset
+        return super().filter_queryset(queryset)
+
+
+class RowListModelMixin:
+    """`list` from database rows instead of model instances: the same JSON, cheaper.
+
+    The queryset's filters and ordering apply as usual; see `RowSerializer`.
+    `unpaginated_limit` caps the plain array of a list that grows forever.
+    """
+
+    unpaginated_limit: int | None = None
+
+    def list(self, request, *args, **kwargs):
+        row_serializer = RowSerializer.of(self.get_serializer_class())
+        rows = row_serializer.rows(self.filter_queryset(self.get_queryset()))
+        page = self.paginate_queryset(rows)
+        if page is not None:
+            return self.get_paginated_response(row_serializer.represent(page))
+        if self.unpaginated_limit is not None:
+            rows = rows[: self.unpaginated_limit]
+        return Response(row_serializer.represent(rows))
+
+
+class ReadOnlyModelViewSet(RowListModelMixin, mixins.RetrieveModelMixin, BaseViewSet):
+    pass
+
+
+class ModelViewSet(
+    RowListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+    BaseViewSet,
+):
+    pass
+
+
+class TokenObtainView(TokenObtainPairView):
+    """`{username, password}` → `{access, refresh}`, throttled against password guessing."""
+
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "auth-token"

@@ -1,0 +1,50 @@
+"""Representation of maintenances."""
+
+from django.contrib.auth import get_user_model
+from rest_framework import serializers
+
+from maintenance.choices import MaintenanceStatus
+from maintenance.models import Maintenance
+
+
+class MaintenanceSerializer(serializers.ModelSerializer):
+    asset_code = serializers.CharField(source="asset.code", read_only=True)
+    asset_name = serializers.CharField(source="asset.name", read_only=True)
+    assigned_to = serializers.PrimaryKeyRelatedField(
+        queryset=get_user_model().objects.filter(is_active=True),
+        allow_null=True,
+        required=False,
+        help_text="Id of the assigned user.",
+    )
+    assigned_to_username = serializers.CharField(
+        source="assigned_to.username", read_only=True, allow_null=True, default=None
+    )
+
+    class Meta:
+        model = Maintenance
+        fields = [
+            "id",
+            "asset",
+            "asset_code",
+            "asset_name",
+            "title",
+            "description",
+            "kind",
+            "status",
+            "scheduled_date",
+            "completed_at",
+            "assigned_to",
+            "assigned_to_username",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["completed_at", "created_at", "updated_at"]
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        status = attrs.get("status", getattr(self.instance, "status", None))
+        # Only done work has a completion time: reopening a done maintenance clears it
+        # (the model sets it when the status becomes DONE).
+        if status != MaintenanceStatus.DONE:
+            attrs["completed_at"] = None
+        return attrs
