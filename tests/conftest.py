@@ -29,3 +29,38 @@ def technician(db):
 @pytest.fixture
 def superuser(db):
     return UserFactory(username="admin", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def api_client():
+    """An anonymous API client; the token endpoint's throttle starts from zero."""
+    from django.core.cache import cache
+    from rest_framework.test import APIClient
+
+    cache.clear()
+    return APIClient()
+
+
+def _client_for(user):
+    from rest_framework.test import APIClient
+    from rest_framework_simplejwt.tokens import AccessToken
+
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {AccessToken.for_user(user)}")
+    client.user = user
+    return client
+
+
+@pytest.fixture
+def manager_client(manager):
+    return _client_for(manager)
+
+
+@pytest.fixture
+def technician_client(technician):
+    return _client_for(technician)
+
+
+@pytest.fixture
+def superuser_client(superuser):
+    return _client_for(superuser)
