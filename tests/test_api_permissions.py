@@ -1,0 +1,136 @@
+"""Who may do what: every endpoint and method, for every role (DESIGN §5)."""
+
+import datetime
+
+import pytest
+from rest_framework.test import APIClient
+from rest_framework_simplejwt.tokens import AccessToken
+
+from alerts.choices import RunStatus, RunTrigger
+from alerts.models import Alert, GenerationRun
+from alerts.services import generate_alerts
+from assets.choices import AssetStatus
+from tests.factories import AssetFactory, MaintenanceFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+ROLES = ["anonymous", "nobody", "technician", "manager", "superuser"]
+
+NEW_ASSET = {"code": "NEW-001", "name": "New pump"}
+ASSET_CHANGE = {"code": "PUMP-001", "name": "Renamed pump"}
+
+
+def new_maintenance(objects):
+    return {"asset": objects["asset"].pk, "title": "Check", "scheduled_date": "2030-01-01"}
+
+
+# (method, url, body, expected status for anonymous, nobody, technician, manager, superuser).
+# "nobody" is an authenticated user in no group: authenticated, but allowed nothing.
+MATRIX = [
+    ("get", "/api/alerts", None, (401, 403, 200, 200, 200)),
+    ("get", "/api/alerts/{alert}", None, (401, 403, 200, 200, 200)),
+    ("post", "/api/alerts", {}, (401, 405, 405, 405, 405)),
+    ("put", "/api/alerts/{alert}", {}, (401, 405, 405, 405, 405)),
+    ("patch", "/api/alerts/{alert}", {}, (401, 405, 405, 405, 405)),
+    ("delete", "/api/alerts/{alert}", None, (401, 405, 405, 405, 405)),
+    ("post", "/api/alerts/{alert}/read", None, (401, 403, 200, 200, 200)),
+    ("post", "/api/alerts/{alert}/unread", None, (401, 403, 200, 200, 200)),
+    ("get", "/api/alerts/{alert}/read", None, (401, 405, 405, 405, 405)),
+    ("post", "/api/alerts/read-all", None, (401, 403, 200, 200, 200)),
+    ("post", "/api/alerts/generate", None, (401, 403, 403, 200, 200)),
+    ("get", "/api/alerts/generate", None, (401, 405, 405, 405, 405)),
+    ("get", "/api/alerts/stats", None, (401, 403, 200, 200, 200)),
+    ("get", "/api/alerts/runs", None, (401, 403, 200, 200, 200)),
+    ("get", "/api/alerts/runs/{run}", None, (401, 403, 200, 200, 200)),
+    ("delete", "/api/alerts/runs/{run}", None, (401, 405, 405, 405, 405)),
+    ("get", "/api/assets", None, (401, 403, 200, 200, 200)),
+    ("post", "/api/assets", NEW_ASSET, (401, 403, 403, 201, 201)),
+    ("get", "/api/assets/{asset}", None, (401, 403, 200, 200, 200)),
+    ("put", "/api/assets/{asset}", ASSET_CHANGE, (401, 403, 403, 200, 200)),
+    ("patch", "/api/assets/{asset}", {"name": "Renamed"}, (401, 403, 403, 200, 200)),
+    ("delete", "/api/assets/{asset}", None, (401, 403, 403, 204, 204)),
+    ("get", "/api/maintenances", None, (401, 403, 200, 200, 200)),
+    ("post", "/api/maintenances", new_maintenance, (401, 403, 403, 201, 201)),
+    ("get", "/api/maintenances/{maintenance}", None, (401, 403, 200, 200, 200)),
+    ("put", "/api/maintenances/{maintenance}", new_maintenance, (401, 403, 200, 200, 200)),
+    ("patch", "/api/maintenances/{maintenance}", {"status": "IN_PROGRESS"}, (401, 403, 200, 200, 200)),
+    ("delete", "/api/maintenances/{maintenance}", None, (401, 403, 403, 204, 204)),
+    ("post", "/api/maintenances/{maintenance}/complete", None, (401, 403, 200, 200, 200)),
+    ("get", "/api/schema/", None, (200, 200, 200, 200, 200)),
+    ("get", "/api/docs/", None, (200, 200, 200, 200, 200)),
+]
+
+
+@pytest.fixture
+def objects():
+    asset = AssetFactory(code="PUMP-001", status=AssetStatus.NEEDS_MAINTENANCE)
+    maintenance = MaintenanceFactory(asset=asset, scheduled_date=datetime.date(2020, 1, 1))
+    generate_alerts()
+    run = GenerationRun.objects.create(
+        trigger=RunTrigger.CRON,
+        status=RunStatus.SUCCESS,
+        started_at=datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC),
+    )
+    return {"asset": asset, "maintenance": maintenance, "alert": Alert.objects.first(), "run": run}
+
+
+def client_for(role, request):
+    client = APIClient()
+    if role == "anonymous":
+        return client
+    user = UserFactory(username="nobody") if role == "nobody" else request.getfixturevalue(role)
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {AccessToken.for_user(user)}")
+    return client
+
+
+@pytest.mark.parametrize(
+    ("role", "method", "url", "body", "expected"),
+    [
+        pytest.param(role, method, url, body, statuses[i], id=f"{role}-{method.upper()}-{url}")
+        for method, url, body, statuses in MATRIX
+        for i, role in enumerate(ROLES)
+    ],
+)
+def test_permission_matrix(request, objects, role, method, url, body, expected):
+    client = client_for(role, request)
+    path = url.format(**{name: obj.pk for name, obj in objects.items()})
+    data = body(objects) if callable(body) else body
+
+    response = getattr(client, method)(path, data)
+
+    assert response.status_code == expected, response.content
+    if path.startswith("/api/docs") or expected == 204:
+        return
+    assert response["Content-Type"].startswith(("application/json", "application/vnd.oai.openapi"))
+    if expected >= 400:
+        assert response.json()["detail"]
+
+
+def test_every_api_route_is_in_the_matrix():
+    """A new endpoint must come with its row in the matrix."""
+    from alertsite.api.urls import urlpatterns
+
+    routes = set()
+
+    def walk(patterns, prefix):
+        for pattern in patterns:
+            regex = prefix + str(pattern.pattern).lstrip("^").removesuffix("$")
+            if hasattr(pattern, "url_patterns"):
+                walk(pattern.url_patterns, regex)
+            else:
+                routes.add(regex)
+
+    walk(urlpatterns, "api/")
+    tested = {
+        "api/"
+        + url.removeprefix("/api/")
+        .rstrip("/")
+        .replace("{alert}", "(?P<pk>[0-9]+)")
+        .replace("{run}", "(?P<pk>[0-9]+)")
+        .replace("{asset}", "(?P<pk>[0-9]+)")
+        .replace("{maintenance}", "(?P<pk>[0-9]+)")
+        + "/?"
+        for _method, url, _body, _statuses in MATRIX
+    }
+    untested = routes - tested - {"api/auth/token/?", "api/auth/token/refresh/?"}
+    assert untested == set()
