@@ -1,12 +1,15 @@
 """Base viewsets and the token endpoints."""
 
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, viewsets
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
+from rest_framework_simplejwt.serializers import TokenObtainPairSerializer
 from rest_framework_simplejwt.views import TokenObtainPairView
 
 from alertsite.api.filters import StrictFilterBackend
 from alertsite.api.permissions import ModelPermissions
+from alertsite.api.schema import ErrorSerializer
 from alertsite.api.serializers import RowSerializer
 
 
@@ -68,6 +71,16 @@ class ModelViewSet(
     pass
 
 
+@extend_schema_view(
+    post=extend_schema(
+        summary="Get an access and a refresh token",
+        responses={
+            200: TokenObtainPairSerializer,
+            401: OpenApiResponse(ErrorSerializer, description="Wrong username or password."),
+            429: OpenApiResponse(ErrorSerializer, description="Too many attempts; see Retry-After."),
+        },
+    )
+)
 class TokenObtainView(TokenObtainPairView):
     """`{username, password}` → `{access, refresh}`, throttled against password guessing."""
 
