@@ -6,4 +6,4 @@ class AlertsConfig(AppConfig):
     verbose_name = "Alerts"
 
     def ready(self) -> None:
-        from alerts import signals  # noqa: F401  (connects the instant refresh)
+        from alerts import checks, signals  # noqa: F401  (registers the checks, connects the instant refresh)

@@ -5,6 +5,9 @@ project directory (not the current directory, so a cron-launched command sees
 the same configuration as the server). See the README's configuration table.
 """
 
+import os
+import shlex
+import shutil
 import sys
 from datetime import timedelta
 from pathlib import Path
@@ -137,6 +140,8 @@ WHITENOISE_USE_FINDERS = env.bool("WHITENOISE_USE_FINDERS", default=True)
 # Security: sane production defaults, relaxed only by DEBUG or explicit settings.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+# Load balancers and probes call /healthz over plain HTTP, inside the network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz/?$"]
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
@@ -154,6 +159,35 @@ ALERTS = {
     "STALE_AFTER_INTERVALS": 3,
     "LOG_FILE": env.str("ALERTS_LOG_FILE", default=str(BASE_DIR / "logs" / "generate_alerts.log")),
 }
+
+# Scheduling with system cron (django-crontab, DESIGN §6; alerts/scheduling.py,
+# README "Scheduling"). The job goes through call_command so the run is recorded
+# with trigger CRON; django-crontab's `crontab run` swallows exceptions and exits
+# 0, so failures show as FAILED runs, ERROR lines in the log and a stale status.
+CRONJOBS = [
+    (ALERTS["SCHEDULE"], "django.core.management.call_command", ["generate_alerts"], {"trigger": "cron"}),
+]
+# Project-specific, so two checkouts under one user keep separate entries.
+CRONTAB_COMMENT = f"alertsite alert generation ({BASE_DIR})"
+CRONTAB_EXECUTABLE = shutil.which("crontab") or "crontab"
+CRONTAB_DJANGO_MANAGE_PATH = str(BASE_DIR / "manage.py")
+CRONTAB_DJANGO_SETTINGS_MODULE = os.environ.get("DJANGO_SETTINGS_MODULE", "alertsite.settings")
+# Cron's environment is almost empty: run from the project directory (relative
+# paths in .env mean the same as for the server), make sure the log directory
+# exists, and carry the env file's path, never its contents (no secret lands in
+# the crontab), when it is not the default one.
+_cron_log = BASE_DIR / ALERTS["LOG_FILE"]
+CRONTAB_COMMAND_PREFIX = " ".join(
+    [
+        f"cd {shlex.quote(str(BASE_DIR))} && mkdir -p {shlex.quote(str(_cron_log.parent))} &&",
+        *(
+            [f"ALERTSITE_ENV_FILE={shlex.quote(str(ENV_FILE.absolute()))}"]
+            if "ALERTSITE_ENV_FILE" in os.environ
+            else []
+        ),
+    ]
+)
+CRONTAB_COMMAND_SUFFIX = f">> {shlex.quote(str(_cron_log))} 2>&1"
 
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO").upper()
 LOGGING = {

@@ -1,10 +1,15 @@
 """Top-level URL configuration."""
 
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
+
+from alerts.views import SchedulerStatusView, healthz
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    re_path(r"^healthz/?$", healthz, name="healthz"),
+    # Before the api/ include so this named route wins over the alert routes.
+    re_path(r"^api/alerts/scheduler/?$", SchedulerStatusView.as_view(), name="alert-scheduler"),
     path("api/", include("alertsite.api.urls")),
 ]
 

@@ -5,6 +5,9 @@ import pytest
 from alerts.roles import MANAGERS, TECHNICIANS
 from tests.factories import UserFactory
 
+# Fixtures of the scheduling tests: a site run by fresh processes, as cron runs it.
+pytest_plugins = ["tests.scheduling_site"]
+
 
 def pytest_collection_modifyitems(config, items):
     from django.db import connection

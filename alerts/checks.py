@@ -1,0 +1,23 @@
+"""System checks of the alerts app: catch a bad schedule at deploy time, not at 3 a.m."""
+
+from django.conf import settings
+from django.core.checks import Error, register
+
+from alerts.scheduling import InvalidSchedule, validate_schedule
+
+
+@register()
+def check_alert_schedule(app_configs, **kwargs) -> list[Error]:
+    """`ALERTS_SCHEDULE` must be a schedule system cron runs (and `crontab add` installs)."""
+    try:
+        validate_schedule(settings.ALERTS["SCHEDULE"])
+    except InvalidSchedule as error:
+        return [
+            Error(
+                f"ALERTS_SCHEDULE is not a valid cron schedule: {error}",
+                hint="Five fields: minute hour day-of-month month day-of-week, e.g. '*/5 * * * *' "
+                "(every 5 minutes), '0 * * * *' (hourly at :00), '0 9-17 * * mon-fri'.",
+                id="alerts.E001",
+            )
+        ]
+    return []

@@ -1,0 +1,69 @@
+"""The scheduler's status for dashboards (`/api/alerts/scheduler`) and the health check (`/healthz`)."""
+
+import logging
+
+from django.db import DatabaseError
+from django.http import HttpRequest, JsonResponse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from alerts.api.serializers import GenerationRunSerializer
+from alerts.scheduling import scheduler_status
+
+logger = logging.getLogger(__name__)
+
+
+class SchedulerStatusSerializer(serializers.Serializer):
+    schedule = serializers.CharField(help_text="Cron schedule of the periodic generation (ALERTS_SCHEDULE).")
+    installed = serializers.BooleanField(help_text="Whether this host's crontab holds the current job.")
+    last_run = GenerationRunSerializer(
+        allow_null=True, help_text="The most recent run, whatever its outcome."
+    )
+    last_success_at = serializers.DateTimeField(allow_null=True)
+    next_run_at = serializers.DateTimeField(
+        allow_null=True, help_text="Next start computed from the schedule."
+    )
+    stale = serializers.BooleanField(help_text="No successful generation for 3 scheduled runs.")
+
+
+class SchedulerStatusView(APIView):
+    """Is the periodic generation alive? Any authenticated user may look."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses=SchedulerStatusSerializer, tags=["alerts"])
+    def get(self, request):
+        return Response(SchedulerStatusSerializer(scheduler_status()).data)
+
+
+@never_cache
+@require_safe
+def healthz(request: HttpRequest) -> JsonResponse:
+    """Liveness for load balancers and probes, without authentication.
+
+    200 `ok`; 200 `degraded` when the scheduler is stale (the site still
+    serves, its alerts may be late); 503 when the database is unreachable.
+    The crontab is not read here: probes are frequent, and web nodes of a
+    multi-host deployment have no crontab of their own.
+    """
+    try:
+        status = scheduler_status(check_crontab=False)
+    except DatabaseError as error:
+        logger.warning("Health check: database unreachable: %s", error)
+        return JsonResponse({"status": "unavailable", "database": "unreachable"}, status=503)
+    return JsonResponse(
+        {
+            "status": "degraded" if status["stale"] else "ok",
+            "database": "ok",
+            "scheduler": {
+                "stale": status["stale"],
+                "last_success_at": status["last_success_at"],
+                "next_run_at": status["next_run_at"],
+            },
+        }
+    )
