@@ -25,8 +25,11 @@ from alerts.models import Alert, GenerationRun
 
 logger = logging.getLogger(__name__)
 
-# Any constant shared by every process and host: the key of the advisory lock.
+# Constants shared by every process and host: the keys of the advisory locks.
+# A full run holds GENERATION_LOCK_KEY (a second full run skips); every run,
+# full or scoped, holds WRITE_LOCK_KEY while it merges (the others wait).
 GENERATION_LOCK_KEY = 0x616C65727473  # "alerts"
+WRITE_LOCK_KEY = GENERATION_LOCK_KEY + 1
 DESIRED_TABLE = "alerts_desired"
 _MATCH = (
     "{a}.kind = {d}.kind AND {a}.asset_id = {d}.asset_id "
@@ -156,21 +159,24 @@ def refresh_asset_alerts(asset_ids: Iterable[int]) -> GenerationResult | None:
 
 
 def _acquire_generation_lock(*, wait: bool) -> bool:
-    """Take the cluster-wide generation lock for the current transaction.
+    """Take the cluster-wide generation locks for the current transaction.
 
-    PostgreSQL: a transaction-level advisory lock, released at commit or
-    rollback, shared by every process and host using the database. SQLite:
+    PostgreSQL: transaction-level advisory locks, released at commit or
+    rollback, shared by every process and host using the database. Without
+    `wait`, a run gives up (SKIPPED) only if another such run is in progress;
+    it still waits for a short scoped refresh to finish its merge. SQLite:
     the IMMEDIATE transaction already holds the database's single write lock,
     so a second generation waits for the first (SQLite is one host anyway).
     """
     if connection.vendor != "postgresql":
         return True
     with connection.cursor() as cursor:
-        if wait:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [GENERATION_LOCK_KEY])
-            return True
-        cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [GENERATION_LOCK_KEY])
-        return bool(cursor.fetchone()[0])
+        if not wait:
+            cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [GENERATION_LOCK_KEY])
+            if not cursor.fetchone()[0]:
+                return False
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [WRITE_LOCK_KEY])
+        return True
 
 
 def _merge_desired_alerts(*, now: datetime.datetime, asset_ids: list[int] | None) -> dict:
