@@ -184,7 +184,7 @@ def _merge_desired_alerts(*, now: datetime.datetime, asset_ids: list[int] | None
 
     Django's `bulk_create(update_conflicts=True)` cannot target the partial
     unique index on active alerts, on PostgreSQL or SQLite; instead the
-    desired rows go into a temporary table and three portable statements
+    desired rows (in a temporary table for a full run) feed three portable statements
     (UPDATE … FROM, UPDATE … NOT EXISTS, INSERT … SELECT … NOT EXISTS) do the
     merge, all under the generation lock so nothing interleaves.
     """
@@ -206,17 +206,17 @@ def _merge_desired_alerts(*, now: datetime.datetime, asset_ids: list[int] | None
 
     columns = ", ".join(rules.DESIRED_COLUMNS)
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"CREATE TEMPORARY TABLE {DESIRED_TABLE} ("
-            "kind varchar(30) NOT NULL, asset_id bigint NOT NULL, maintenance_id bigint, "
-            "priority varchar(10) NOT NULL, priority_rank smallint NOT NULL, "
-            "title varchar(255) NOT NULL, message text NOT NULL, due_date date)"
-        )
-        cursor.execute(f"INSERT INTO {DESIRED_TABLE} ({columns}) {select_sql}", select_params)
-        if connection.vendor == "postgresql":
-            # Temporary tables are never auto-analyzed; without statistics the
-            # planner picks nested loops over a million rows.
-            cursor.execute(f"ANALYZE {DESIRED_TABLE}")
+        if asset_ids is None:
+            _fill_desired_table(cursor, columns, select_sql, select_params)
+            source, source_params = DESIRED_TABLE, []
+        else:
+            # A few assets: evaluating the rules inline in each statement is
+            # cheaper than creating, analysing and dropping a temporary table.
+            renamed = ", ".join(f"desired_{c} AS {c}" for c in rules.DESIRED_COLUMNS)
+            source, source_params = (
+                f"(SELECT {renamed} FROM ({select_sql}) desired_rows)",
+                list(select_params),
+            )
 
         match = _MATCH.format(a="alerts_alert", d="d")
         cursor.execute(
@@ -234,14 +234,14 @@ def _merge_desired_alerts(*, now: datetime.datetime, asset_ids: list[int] | None
                                ELSE alerts_alert.read_at END,
                 read_by_id = CASE WHEN d.priority_rank > alerts_alert.priority_rank THEN NULL
                                   ELSE alerts_alert.read_by_id END
-            FROM {DESIRED_TABLE} d
+            FROM {source} d
             WHERE alerts_alert.is_active = %s AND {match}
               AND (alerts_alert.priority <> d.priority
                    OR alerts_alert.title <> d.title
                    OR alerts_alert.message <> d.message
                    OR COALESCE(alerts_alert.due_date, '0001-01-01') <> COALESCE(d.due_date, '0001-01-01'))
             """,
-            [stamp, false, true],
+            [stamp, false, *source_params, true],
         )
         updated = cursor.rowcount
 
@@ -249,9 +249,9 @@ def _merge_desired_alerts(*, now: datetime.datetime, asset_ids: list[int] | None
             f"""
             UPDATE alerts_alert SET is_active = %s, resolved_at = %s, updated_at = %s
             WHERE alerts_alert.is_active = %s{scope_sql}
-              AND NOT EXISTS (SELECT 1 FROM {DESIRED_TABLE} d WHERE {match})
+              AND NOT EXISTS (SELECT 1 FROM {source} d WHERE {match})
             """,
-            [false, stamp, stamp, true, *scope_params],
+            [false, stamp, stamp, true, *scope_params, *source_params],
         )
         resolved = cursor.rowcount
 
@@ -259,18 +259,19 @@ def _merge_desired_alerts(*, now: datetime.datetime, asset_ids: list[int] | None
             f"""
             INSERT INTO alerts_alert ({columns}, is_active, is_read, created_at, updated_at)
             SELECT {", ".join(f"d.{c}" for c in rules.DESIRED_COLUMNS)}, %s, %s, %s, %s
-            FROM {DESIRED_TABLE} d
+            FROM {source} d
             WHERE NOT EXISTS (
                 SELECT 1 FROM alerts_alert WHERE alerts_alert.is_active = %s AND {match}
             )
             """,
-            [true, false, stamp, stamp, true],
+            [true, false, stamp, stamp, *source_params, true],
         )
         created = cursor.rowcount
 
-        cursor.execute(f"SELECT kind, COUNT(*) FROM {DESIRED_TABLE} GROUP BY kind")
+        cursor.execute(f"SELECT kind, COUNT(*) FROM {source} d GROUP BY kind", source_params)
         by_kind = {kind: count for kind, count in cursor.fetchall()}
-        cursor.execute(f"DROP TABLE {DESIRED_TABLE}")
+        if asset_ids is None:
+            cursor.execute(f"DROP TABLE {DESIRED_TABLE}")
 
     desired_total = sum(by_kind.values())
     return {
@@ -280,6 +281,21 @@ def _merge_desired_alerts(*, now: datetime.datetime, asset_ids: list[int] | None
         "unchanged": desired_total - created - updated,
         "by_kind": by_kind,
     }
+
+
+def _fill_desired_table(cursor, columns: str, select_sql: str, select_params) -> None:
+    """Materialise the rules' output once, for the three merge statements."""
+    cursor.execute(
+        f"CREATE TEMPORARY TABLE {DESIRED_TABLE} ("
+        "kind varchar(30) NOT NULL, asset_id bigint NOT NULL, maintenance_id bigint, "
+        "priority varchar(10) NOT NULL, priority_rank smallint NOT NULL, "
+        "title varchar(255) NOT NULL, message text NOT NULL, due_date date)"
+    )
+    cursor.execute(f"INSERT INTO {DESIRED_TABLE} ({columns}) {select_sql}", select_params)
+    if connection.vendor == "postgresql":
+        # Temporary tables are never auto-analyzed; without statistics the
+        # planner picks nested loops over a million rows.
+        cursor.execute(f"ANALYZE {DESIRED_TABLE}")
 
 
 def _finish_run(run: GenerationRun | None, result: GenerationResult, now: datetime.datetime) -> None:
