@@ -67,3 +67,16 @@ def technician_client(technician):
 @pytest.fixture
 def superuser_client(superuser):
     return _client_for(superuser)
+
+
+@pytest.fixture
+def other_session():
+    """A second, independent database session (another process or host)."""
+    import psycopg
+    from django.db import connection
+
+    params = connection.get_connection_params()
+    params.pop("cursor_factory", None)
+    params.pop("context", None)
+    with psycopg.connect(**params, autocommit=True) as session:
+        yield session

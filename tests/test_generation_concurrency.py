@@ -7,9 +7,8 @@ there would prove nothing: these tests run only on PostgreSQL.
 import datetime
 import threading
 
-import psycopg
 import pytest
-from django.db import connection, connections
+from django.db import connections
 from django.db.models import Count
 
 from alerts.choices import RunStatus
@@ -32,16 +31,6 @@ def fleet():
     # The saves above refreshed alerts one asset at a time; start from nothing.
     Alert.objects.all().delete()
     return 20 * 4 + 5
-
-
-@pytest.fixture
-def other_session():
-    """A second, independent database session (another process or host)."""
-    params = connection.get_connection_params()
-    params.pop("cursor_factory", None)
-    params.pop("context", None)
-    with psycopg.connect(**params, autocommit=True) as session:
-        yield session
 
 
 def run_in_threads(count: int, target) -> list:
