@@ -164,9 +164,12 @@ ALERTS = {
 # README "Scheduling"). The job goes through call_command so the run is recorded
 # with trigger CRON; django-crontab's `crontab run` swallows exceptions and exits
 # 0, so failures show as FAILED runs, ERROR lines in the log and a stale status.
-CRONJOBS = [
-    (ALERTS["SCHEDULE"], "django.core.management.call_command", ["generate_alerts"], {"trigger": "cron"}),
-]
+# ALERTS_CRON_ENABLED=false pauses it: `crontab add` / `ensure_crontab` then remove the entry.
+CRONJOBS = (
+    [(ALERTS["SCHEDULE"], "django.core.management.call_command", ["generate_alerts"], {"trigger": "cron"})]
+    if env.bool("ALERTS_CRON_ENABLED", default=True)
+    else []
+)
 # Project-specific, so two checkouts under one user keep separate entries.
 CRONTAB_COMMENT = f"alertsite alert generation ({BASE_DIR})"
 CRONTAB_EXECUTABLE = shutil.which("crontab") or "crontab"
@@ -206,7 +209,11 @@ LOGGING = {
     "root": {"handlers": ["stdout"], "level": "WARNING"},
     "loggers": {
         "alerts": {"handlers": ["stdout"], "level": LOG_LEVEL, "propagate": False},
-        "django": {"handlers": ["stdout"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO").upper(), "propagate": False},
+        "django": {
+            "handlers": ["stdout"],
+            "level": env.str("DJANGO_LOG_LEVEL", default="INFO").upper(),
+            "propagate": False,
+        },
     },
 }
 

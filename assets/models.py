@@ -8,9 +8,7 @@ from assets.choices import AssetStatus, Criticality
 
 
 class Asset(models.Model):
-    code = models.CharField(
-        _("code"), max_length=50, unique=True, help_text=_("Unique code, e.g. PUMP-001.")
-    )
+    code = models.CharField(_("code"), max_length=50, unique=True, help_text=_("Unique code, e.g. PUMP-001."))
     name = models.CharField(_("name"), max_length=200)
     location = models.CharField(_("location"), max_length=200, blank=True)
     status = models.CharField(

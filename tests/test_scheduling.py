@@ -10,13 +10,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+import yaml
 from django.core.management import call_command
 from django.test import override_settings
 
 from alerts.choices import RunStatus, RunTrigger
 from alerts.models import GenerationRun
 from alerts.scheduling import InvalidSchedule, scheduler_status, validate_schedule
-from tests.scheduling_site import MANAGE
+from tests.scheduling_site import MANAGE, SECRET, free_port, http_get
 
 UTC = datetime.UTC
 
@@ -88,7 +89,7 @@ def test_manage_check_fails_on_a_malformed_schedule():
         env={
             "PATH": os.environ["PATH"],
             "ALERTSITE_ENV_FILE": "absent.env",
-            "SECRET_KEY": "scheduling-tests-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
+            "SECRET_KEY": SECRET,
             "ALERTS_SCHEDULE": "61 * * * *",
         },
         capture_output=True,
@@ -228,3 +229,38 @@ def test_healthz_in_paris_time(client, db):
     next_run = datetime.datetime.fromisoformat(body["scheduler"]["next_run_at"])
     assert next_run.tzinfo is not None
     assert next_run.astimezone(ZoneInfo("Europe/Paris")).minute % 5 == 0
+
+
+def test_healthz_is_503_when_the_database_is_unreachable(tmp_path):
+    """A real server (gunicorn, production settings) whose PostgreSQL does not answer."""
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "alertsite.wsgi:application", "--bind", f"127.0.0.1:{port}"],
+        cwd=MANAGE.parent,
+        env={
+            "PATH": os.environ["PATH"],
+            "ALERTSITE_ENV_FILE": str(tmp_path / "absent.env"),
+            "SECRET_KEY": SECRET,
+            "DATABASE_URL": "postgres://postgres@127.0.0.1:1/unreachable",
+        },
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        status, body = http_get(f"http://127.0.0.1:{port}/healthz", timeout=60)
+    finally:
+        server.terminate()
+        output = server.communicate(timeout=30)[0]
+
+    assert status == 503, output
+    assert body == {"status": "unavailable", "database": "unreachable"}
+
+
+def test_kubernetes_cronjob_runs_a_cron_generation_on_a_valid_schedule():
+    manifest = yaml.safe_load((MANAGE.parent / "deploy" / "k8s-cronjob.yaml").read_text())
+    (container,) = manifest["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"]
+
+    validate_schedule(manifest["spec"]["schedule"])
+    assert manifest["spec"]["concurrencyPolicy"] == "Forbid"
+    assert container["command"] == ["python", "manage.py", "generate_alerts", "--trigger", "cron"]

@@ -24,8 +24,9 @@ NO_CRON = (
 class Command(BaseCommand):
     help = (
         "Install or refresh the crontab entry that runs the alert generation on ALERTS_SCHEDULE "
-        "(idempotent; other crontab lines are kept). Without cron, explain how to get it and exit 0, "
-        "so start-up scripts serve anyway. `manage.py crontab remove` removes the entry."
+        "(idempotent; other crontab lines are kept), or remove it when ALERTS_CRON_ENABLED is off. "
+        "Without cron, explain how to get it and exit 0, so start-up scripts serve anyway. "
+        "`manage.py crontab remove` removes the entry."
     )
 
     def handle(self, *args, **options):
@@ -36,6 +37,10 @@ class Command(BaseCommand):
             changed = ensure_crontab_installed()
         except (InvalidSchedule, CrontabUnavailable) as error:
             raise CommandError(f"Crontab entry not installed: {error}") from None
+        if not settings.CRONJOBS:
+            entry = "crontab entry removed" if changed else "no crontab entry"
+            self.stdout.write(f"Periodic generation paused (ALERTS_CRON_ENABLED is off): {entry}.")
+            return
         verb = "Crontab entry installed" if changed else "Crontab entry already up to date"
         self.stdout.write(f"{verb} ({settings.ALERTS['SCHEDULE']}):")
         for line in installed_lines():
