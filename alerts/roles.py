@@ -12,6 +12,8 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         *[("alerts", f"{action}_alert") for action in _CRUD],
         ("alerts", "view_generationrun"),
         ("alerts", "generate_alerts"),
+        # To pick a maintenance's assignee in the admin (its autocomplete lists users).
+        ("auth", "view_user"),
     ],
     TECHNICIANS: [
         ("assets", "view_asset"),

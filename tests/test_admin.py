@@ -125,16 +125,7 @@ def test_a_technician_cannot_use_the_admin(client, technician, fleet):
 
 @pytest.mark.parametrize(
     "field_name",
-    [
-        "asset",
-        pytest.param(
-            "assigned_to",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="managers lack auth.view_user (alerts/roles.py), needed by the autocomplete",
-            ),
-        ),
-    ],
+    ["asset", "assigned_to"],
 )
 def test_a_manager_can_pick_the_asset_and_the_assignee(client, manager, technician, fleet, field_name):
     client.force_login(manager)
