@@ -21,3 +21,17 @@ def check_alert_schedule(app_configs, **kwargs) -> list[Error]:
             )
         ]
     return []
+
+
+@register()
+def check_dashboard_refresh(app_configs, **kwargs) -> list[Error]:
+    """`DASHBOARD_REFRESH_SECONDS` below one second would have every open dashboard hammer the API."""
+    if settings.DASHBOARD_REFRESH_SECONDS < 1:
+        return [
+            Error(
+                f"DASHBOARD_REFRESH_SECONDS is {settings.DASHBOARD_REFRESH_SECONDS}; it must be 1 or more.",
+                hint="Seconds between two automatic refreshes of the dashboard (default 30).",
+                id="alerts.E002",
+            )
+        ]
+    return []

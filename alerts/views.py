@@ -1,11 +1,18 @@
-"""The scheduler's status for dashboards (`/api/alerts/scheduler`) and the health check (`/healthz`)."""
+"""Pages and views outside the API routers.
+
+The dashboard page (`/`), the scheduler's status (`/api/alerts/scheduler`) and
+the health check (`/healthz`).
+"""
 
 import logging
 
+from django.conf import settings
 from django.db import DatabaseError
 from django.http import HttpRequest, JsonResponse
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
+from django.views.generic import TemplateView
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import IsAuthenticated
@@ -13,6 +20,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from alerts.api.serializers import GenerationRunSerializer
+from alerts.choices import AlertKind, Priority, RunStatus, RunTrigger
 from alerts.scheduling import scheduler_status
 
 logger = logging.getLogger(__name__)
@@ -67,3 +75,41 @@ def healthz(request: HttpRequest) -> JsonResponse:
             },
         }
     )
+
+
+class DashboardView(TemplateView):
+    """The live alerts page: static HTML whose script reads everything from the REST API.
+
+    The page itself holds no data and needs no session: the script signs in
+    for a JWT and calls the API with it, exactly as any other client would.
+    The configuration it needs (endpoints, refresh interval, translated
+    choice labels) travels in a JSON script element.
+    """
+
+    template_name = "alerts/dashboard.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["priorities"] = list(reversed(Priority.choices))
+        context["kinds"] = AlertKind.choices
+        context["refresh_seconds"] = settings.DASHBOARD_REFRESH_SECONDS
+        context["config"] = {
+            "refreshSeconds": settings.DASHBOARD_REFRESH_SECONDS,
+            "urls": {
+                "token": reverse("token-obtain"),
+                "tokenRefresh": reverse("token-refresh"),
+                "me": reverse("current-user"),
+                "alerts": reverse("alert-list"),
+                "readAll": reverse("alert-read-all"),
+                "stats": reverse("alert-stats"),
+                "generate": reverse("alert-generate"),
+                "scheduler": reverse("alert-scheduler"),
+            },
+            "labels": {
+                "priority": dict(Priority.choices),
+                "kind": dict(AlertKind.choices),
+                "runStatus": dict(RunStatus.choices),
+                "trigger": dict(RunTrigger.choices),
+            },
+        }
+        return context

@@ -226,6 +226,9 @@ SIMPLE_JWT = {
     "SIGNING_KEY": SECRET_KEY,
 }
 
+# The dashboard at / reloads its data this often, in seconds (at least 1).
+DASHBOARD_REFRESH_SECONDS = env.int("DASHBOARD_REFRESH_SECONDS", default=30)
+
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
 # Only the API answers cross-origin requests (a dashboard served elsewhere).
 CORS_URLS_REGEX = r"^/api/.*$"
@@ -235,6 +238,9 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework_simplejwt.authentication.JWTAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["alertsite.api.renderers.ORJSONRenderer"],
+    # JSON in as well as out: a form post is a 415, not a second dialect whose
+    # empty fields quietly mean null.
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "alertsite.api.pagination.OptionalLimitOffsetPagination",
     "DEFAULT_SCHEMA_CLASS": "alertsite.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "alertsite.api.exceptions.exception_handler",

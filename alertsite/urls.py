@@ -2,10 +2,14 @@
 
 from django.contrib import admin
 from django.urls import include, path, re_path
+from django.views.i18n import JavaScriptCatalog
 
-from alerts.views import SchedulerStatusView, healthz
+from alerts.views import DashboardView, SchedulerStatusView, healthz
 
 urlpatterns = [
+    path("", DashboardView.as_view(), name="dashboard"),
+    # The dashboard's translated strings, served by the project (no CDN, works offline).
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("admin/", admin.site.urls),
     re_path(r"^healthz/?$", healthz, name="healthz"),
     # Before the api/ include so this named route wins over the alert routes.

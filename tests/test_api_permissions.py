@@ -56,6 +56,8 @@ MATRIX = [
     ("patch", "/api/maintenances/{maintenance}", {"status": "IN_PROGRESS"}, (401, 403, 200, 200, 200)),
     ("delete", "/api/maintenances/{maintenance}", None, (401, 403, 403, 204, 204)),
     ("post", "/api/maintenances/{maintenance}/complete", None, (401, 403, 200, 200, 200)),
+    ("get", "/api/me", None, (401, 200, 200, 200, 200)),
+    ("post", "/api/me", {}, (401, 405, 405, 405, 405)),
     ("get", "/api/schema/", None, (200, 200, 200, 200, 200)),
     ("get", "/api/docs/", None, (200, 200, 200, 200, 200)),
 ]

@@ -2,13 +2,13 @@
 
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
-from rest_framework_simplejwt.views import TokenRefreshView
 
-from alertsite.api.views import TokenObtainView
+from alertsite.api.views import CurrentUserView, TokenObtainView, TokenRenewView
 
 urlpatterns = [
     re_path(r"^auth/token/?$", TokenObtainView.as_view(), name="token-obtain"),
-    re_path(r"^auth/token/refresh/?$", TokenRefreshView.as_view(), name="token-refresh"),
+    re_path(r"^auth/token/refresh/?$", TokenRenewView.as_view(), name="token-refresh"),
+    re_path(r"^me/?$", CurrentUserView.as_view(), name="current-user"),
     path("", include("alerts.api.urls")),
     path("", include("assets.api.urls")),
     path("", include("maintenance.api.urls")),

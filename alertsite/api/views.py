@@ -1,11 +1,13 @@
-"""Base viewsets and the token endpoints."""
+"""Base viewsets, the token endpoints and the current user."""
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import mixins, viewsets
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
-from rest_framework_simplejwt.serializers import TokenObtainPairSerializer
-from rest_framework_simplejwt.views import TokenObtainPairView
+from rest_framework.views import APIView
+from rest_framework_simplejwt.serializers import TokenObtainPairSerializer, TokenRefreshSerializer
+from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from alertsite.api.filters import StrictFilterBackend
 from alertsite.api.permissions import ModelPermissions
@@ -86,3 +88,45 @@ class TokenObtainView(TokenObtainPairView):
 
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "auth-token"
+
+
+@extend_schema_view(
+    post=extend_schema(
+        summary="Get a new access token",
+        responses={
+            200: TokenRefreshSerializer,
+            401: OpenApiResponse(ErrorSerializer, description="Invalid or expired refresh token."),
+        },
+    )
+)
+class TokenRenewView(TokenRefreshView):
+    """`{refresh}` → `{access}`."""
+
+
+class CurrentUserSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    groups = serializers.ListField(child=serializers.CharField(), help_text="Names of the user's roles.")
+    permissions = serializers.ListField(
+        child=serializers.CharField(), help_text="Every permission the user has, as `app_label.codename`."
+    )
+    can_generate = serializers.BooleanField(help_text="Whether `POST /api/alerts/generate` is allowed.")
+
+
+class CurrentUserView(APIView):
+    """Who the token belongs to and what they may do, so a dashboard shows only what works."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(summary="The signed-in user", responses=CurrentUserSerializer, tags=["auth"])
+    def get(self, request):
+        user = request.user
+        return Response(
+            CurrentUserSerializer(
+                {
+                    "username": user.get_username(),
+                    "groups": sorted(user.groups.values_list("name", flat=True)),
+                    "permissions": sorted(user.get_all_permissions()),
+                    "can_generate": user.has_perm("alerts.generate_alerts"),
+                }
+            ).data
+        )
