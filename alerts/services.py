@@ -7,10 +7,14 @@ and merges them into `alerts_alert` with a constant number of statements,
 whatever the size of the fleet.
 """
 
+import contextlib
 import datetime
+import fcntl
 import logging
+import os
+import tempfile
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
@@ -107,8 +111,8 @@ def generate_alerts(
         return round((time.monotonic() - started) * 1000)
 
     try:
-        with transaction.atomic():
-            if not _acquire_generation_lock(wait=wait):
+        with _sqlite_generation_lock(wait=wait) as free, transaction.atomic():
+            if not (free and _acquire_generation_lock(wait=wait)):
                 result = GenerationResult(status=RunStatus.SKIPPED, duration_ms=elapsed_ms(), run=run)
                 _finish_run(run, result, now)
                 logger.warning("Generation skipped: another generation is in progress.")
@@ -164,9 +168,9 @@ def _acquire_generation_lock(*, wait: bool) -> bool:
     PostgreSQL: transaction-level advisory locks, released at commit or
     rollback, shared by every process and host using the database. Without
     `wait`, a run gives up (SKIPPED) only if another such run is in progress;
-    it still waits for a short scoped refresh to finish its merge. SQLite:
-    the IMMEDIATE transaction already holds the database's single write lock,
-    so a second generation waits for the first (SQLite is one host anyway).
+    it still waits for a short scoped refresh to finish its merge. SQLite
+    (one host): `_sqlite_generation_lock` decided before the transaction, and
+    the IMMEDIATE transaction holds the database's single write lock.
     """
     if connection.vendor != "postgresql":
         return True
@@ -177,6 +181,39 @@ def _acquire_generation_lock(*, wait: bool) -> bool:
                 return False
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [WRITE_LOCK_KEY])
         return True
+
+
+@contextlib.contextmanager
+def _sqlite_generation_lock(*, wait: bool) -> Iterator[bool]:
+    """SQLite's equivalent of GENERATION_LOCK_KEY: yields whether this run may go on.
+
+    SQLite's IMMEDIATE transactions already serialise the writes, but a second
+    full run would queue behind the first and then run again. A non-blocking
+    `flock` on a file beside the database, taken before the transaction, lets
+    it find the first in progress and skip instead. The kernel releases it if
+    the process dies. PostgreSQL and waiting (scoped) runs yield True at once.
+    """
+    if connection.vendor != "sqlite" or wait:
+        yield True
+        return
+    with open(_sqlite_lock_path(), "a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _sqlite_lock_path() -> str:
+    name = str(connection.settings_dict["NAME"])
+    if name == ":memory:" or name.startswith("file:"):
+        # An in-memory database belongs to this process alone.
+        return os.path.join(tempfile.gettempdir(), f"alertsite-{os.getpid()}.generation-lock")
+    return f"{name}.generation-lock"
 
 
 def _merge_desired_alerts(*, now: datetime.datetime, asset_ids: list[int] | None) -> dict:
