@@ -1,0 +1,255 @@
+"""Floors: the same work done the cheapest way we can write it by hand.
+
+Generation floor: one PostgreSQL statement (writable CTEs) that computes the
+rules' rows and merges them into `alerts_alert` exactly as a generation does
+(create, update with the unread-on-escalation rule, resolve). The bench runs it
+in a transaction it rolls back, so the product then starts from the same state.
+
+API floor: bare Django views without authentication, permissions, filters or
+DRF: the same rows fetched with `values()` and dumped with orjson. Mounted only
+by `bench.urls`.
+"""
+
+import datetime
+import time
+
+import orjson
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Count, F, Q
+from django.http import Http404, HttpResponse
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
+
+from alerts.choices import AlertKind, Priority
+from alerts.models import Alert
+
+# The alert object of the API, with the asset's code and name.
+ALERT_VALUES = (
+    "id",
+    "kind",
+    "priority",
+    "title",
+    "message",
+    "asset_id",
+    "maintenance_id",
+    "due_date",
+    "is_active",
+    "is_read",
+    "read_at",
+    "created_at",
+    "updated_at",
+    "resolved_at",
+)
+ALERT_EXPRESSIONS = {"asset_code": F("asset__code"), "asset_name": F("asset__name")}
+URGENCY = ("-priority_rank", F("due_date").asc(nulls_last=True), "id")
+
+
+def _json(data) -> HttpResponse:
+    return HttpResponse(orjson.dumps(data), content_type="application/json")
+
+
+def _active_rows():
+    return Alert.objects.filter(is_active=True).order_by(*URGENCY).values(*ALERT_VALUES, **ALERT_EXPRESSIONS)
+
+
+@require_GET
+def alert_list(request):
+    """The active alerts, most urgent first; a page when `limit` is given."""
+    rows = _active_rows()
+    if "limit" not in request.GET:
+        return _json(list(rows))
+    limit, offset = int(request.GET["limit"]), int(request.GET.get("offset", 0))
+    count = Alert.objects.filter(is_active=True).count()
+    following = offset + limit < count
+    return _json(
+        {
+            "count": count,
+            "next": f"?limit={limit}&offset={offset + limit}" if following else None,
+            "previous": None,
+            "results": list(rows[offset : offset + limit]),
+        }
+    )
+
+
+@require_GET
+def alert_stats(request):
+    """The same grouped query as the product's stats, summed in Python."""
+    by_priority = dict.fromkeys(Priority.values, 0)
+    by_kind = dict.fromkeys(AlertKind.values, 0)
+    total = unread = 0
+    rows = (
+        Alert.objects.filter(is_active=True)
+        .order_by()
+        .values_list("priority", "kind")
+        .annotate(total=Count("id"), unread=Count("id", filter=Q(is_read=False)))
+    )
+    for priority, kind, count, unread_count in rows:
+        by_priority[priority] += count
+        by_kind[kind] += count
+        total += count
+        unread += unread_count
+    return _json(
+        {
+            "total": total,
+            "unread": unread,
+            "critical": by_priority[Priority.CRITICAL],
+            "by_priority": by_priority,
+            "by_kind": by_kind,
+        }
+    )
+
+
+@csrf_exempt
+@require_POST
+def alert_read(request, pk: int):
+    """Mark one alert read (by the bench's user) and return it."""
+    now = timezone.now()
+    Alert.objects.filter(pk=pk, is_read=False).update(
+        is_read=True, read_at=now, read_by_id=settings.BENCH_READER_ID, updated_at=now
+    )
+    row = Alert.objects.filter(pk=pk).values(*ALERT_VALUES, **ALERT_EXPRESSIONS).first()
+    if row is None:
+        raise Http404
+    return _json(row)
+
+
+# One statement: desired rows (the three rules), then update, resolve and
+# insert against the same snapshot. The CTE `desired` is computed once.
+GENERATION_SQL = """
+WITH desired AS MATERIALIZED (
+    SELECT 'MAINTENANCE_OVERDUE'::varchar AS kind, m.asset_id, m.id AS maintenance_id,
+           CASE WHEN m.scheduled_date <= %(critical_before)s OR a.criticality = 'CRITICAL'
+                THEN 'CRITICAL' ELSE 'HIGH' END AS priority,
+           CASE WHEN m.scheduled_date <= %(critical_before)s OR a.criticality = 'CRITICAL'
+                THEN 4 ELSE 3 END AS priority_rank,
+           LEFT('Overdue: ' || m.title, 255) AS title,
+           a.code || ' ' || a.name || ': "' || m.title || '" was scheduled for '
+               || m.scheduled_date || ' and is not done.' AS message,
+           m.scheduled_date AS due_date
+    FROM maintenance_maintenance m JOIN assets_asset a ON a.id = m.asset_id
+    WHERE m.status IN ('PLANNED', 'IN_PROGRESS') AND m.scheduled_date < %(today)s
+      AND a.status <> 'RETIRED' {scope_maintenance}
+    UNION ALL
+    SELECT 'MAINTENANCE_DUE_SOON', m.asset_id, m.id,
+           CASE WHEN m.scheduled_date <= %(urgent_until)s OR a.criticality = 'CRITICAL'
+                THEN 'HIGH' ELSE 'MEDIUM' END,
+           CASE WHEN m.scheduled_date <= %(urgent_until)s OR a.criticality = 'CRITICAL' THEN 3 ELSE 2 END,
+           LEFT('Due soon: ' || m.title, 255),
+           a.code || ' ' || a.name || ': "' || m.title || '" is scheduled for ' || m.scheduled_date || '.',
+           m.scheduled_date
+    FROM maintenance_maintenance m JOIN assets_asset a ON a.id = m.asset_id
+    WHERE m.status = 'PLANNED' AND m.scheduled_date BETWEEN %(today)s AND %(due_soon_until)s
+      AND a.status <> 'RETIRED' {scope_maintenance}
+    UNION ALL
+    SELECT 'ASSET_NEEDS_MAINTENANCE', a.id, NULL,
+           CASE WHEN a.status = 'OUT_OF_SERVICE' AND a.criticality IN ('LOW', 'MEDIUM') THEN 'HIGH'
+                ELSE a.criticality END,
+           CASE WHEN a.status = 'OUT_OF_SERVICE' AND a.criticality IN ('LOW', 'MEDIUM') THEN 3
+                WHEN a.criticality = 'LOW' THEN 1 WHEN a.criticality = 'MEDIUM' THEN 2
+                WHEN a.criticality = 'HIGH' THEN 3 ELSE 4 END,
+           LEFT(a.code || ' needs maintenance', 255),
+           CASE a.status
+               WHEN 'OUT_OF_SERVICE' THEN a.code || ' ' || a.name || ' is out of service.'
+               WHEN 'NEEDS_MAINTENANCE' THEN a.code || ' ' || a.name || ' is reported as needing maintenance.'
+               ELSE a.code || ' ' || a.name || ': no maintenance since ' || a.last_done_on
+                    || ', longer than its ' || a.maintenance_interval_days
+                    || '-day interval, and none is planned.'
+           END,
+           NULL::date
+    FROM (
+        SELECT a.*,
+               CASE WHEN a.status IN ('NEEDS_MAINTENANCE', 'OUT_OF_SERVICE') THEN NULL
+                    ELSE COALESCE(
+                        ((SELECT max(d.completed_at) FROM maintenance_maintenance d
+                          WHERE d.asset_id = a.id AND d.status = 'DONE') AT TIME ZONE %(tz)s)::date,
+                        a.commissioned_on,
+                        (a.created_at AT TIME ZONE %(tz)s)::date)
+               END AS last_done_on
+        FROM assets_asset a
+        WHERE a.status <> 'RETIRED' {scope_asset}
+          AND (a.status IN ('NEEDS_MAINTENANCE', 'OUT_OF_SERVICE')
+               OR (a.maintenance_interval_days IS NOT NULL
+                   AND NOT EXISTS (SELECT 1 FROM maintenance_maintenance o
+                                   WHERE o.asset_id = a.id AND o.status IN ('PLANNED', 'IN_PROGRESS'))))
+    ) a
+    WHERE a.status IN ('NEEDS_MAINTENANCE', 'OUT_OF_SERVICE')
+       OR %(today)s - a.last_done_on > a.maintenance_interval_days
+),
+updated AS (
+    UPDATE alerts_alert a SET
+        priority = d.priority, priority_rank = d.priority_rank, title = d.title, message = d.message,
+        due_date = d.due_date, updated_at = %(now)s,
+        is_read = a.is_read AND d.priority_rank <= a.priority_rank,
+        read_at = CASE WHEN d.priority_rank > a.priority_rank THEN NULL ELSE a.read_at END,
+        read_by_id = CASE WHEN d.priority_rank > a.priority_rank THEN NULL ELSE a.read_by_id END
+    FROM desired d
+    WHERE a.is_active AND a.kind = d.kind AND a.asset_id = d.asset_id
+      AND COALESCE(a.maintenance_id, 0) = COALESCE(d.maintenance_id, 0)
+      AND (a.priority, a.title, a.message, a.due_date)
+          IS DISTINCT FROM (d.priority, d.title, d.message, d.due_date)
+    RETURNING 1
+),
+resolved AS (
+    UPDATE alerts_alert a SET is_active = false, resolved_at = %(now)s, updated_at = %(now)s
+    WHERE a.is_active {scope_alert}
+      AND NOT EXISTS (SELECT 1 FROM desired d WHERE a.kind = d.kind AND a.asset_id = d.asset_id
+                      AND COALESCE(a.maintenance_id, 0) = COALESCE(d.maintenance_id, 0))
+    RETURNING 1
+),
+created AS (
+    INSERT INTO alerts_alert (kind, asset_id, maintenance_id, priority, priority_rank, title, message,
+                              due_date, is_active, is_read, created_at, updated_at)
+    SELECT d.kind, d.asset_id, d.maintenance_id, d.priority, d.priority_rank, d.title, d.message,
+           d.due_date, true, false, %(now)s, %(now)s
+    FROM desired d
+    WHERE NOT EXISTS (SELECT 1 FROM alerts_alert a
+                      WHERE a.is_active AND a.kind = d.kind AND a.asset_id = d.asset_id
+                      AND COALESCE(a.maintenance_id, 0) = COALESCE(d.maintenance_id, 0))
+    RETURNING 1
+)
+SELECT (SELECT count(*) FROM created), (SELECT count(*) FROM updated), (SELECT count(*) FROM resolved),
+       (SELECT count(*) FROM desired)
+"""
+
+
+def generation_floor(*, asset_ids: list[int] | None = None, now: datetime.datetime | None = None) -> dict:
+    """Run the one-statement generation in a rolled-back transaction; time it.
+
+    PostgreSQL only (writable CTEs). Returns the seconds and the counts, which
+    must equal the product's on the same data.
+    """
+    if connection.vendor != "postgresql":
+        raise NotImplementedError("the generation floor is written for PostgreSQL")
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    conf = settings.ALERTS
+    params = {
+        "today": today,
+        "critical_before": today - datetime.timedelta(days=conf["OVERDUE_CRITICAL_DAYS"]),
+        "urgent_until": today + datetime.timedelta(days=conf["DUE_URGENT_DAYS"]),
+        "due_soon_until": today + datetime.timedelta(days=conf["DUE_SOON_DAYS"]),
+        "tz": settings.TIME_ZONE,
+        "now": now,
+        "ids": asset_ids,
+    }
+    scoped = asset_ids is not None
+    sql = GENERATION_SQL.format(
+        scope_maintenance="AND m.asset_id = ANY(%(ids)s)" if scoped else "",
+        scope_asset="AND a.id = ANY(%(ids)s)" if scoped else "",
+        scope_alert="AND a.asset_id = ANY(%(ids)s)" if scoped else "",
+    )
+    with transaction.atomic(), connection.cursor() as cursor:
+        started = time.perf_counter()
+        cursor.execute(sql, params)
+        created, updated, resolved, desired = cursor.fetchone()
+        seconds = time.perf_counter() - started
+        transaction.set_rollback(True)
+    return {
+        "seconds": seconds,
+        "created": created,
+        "updated": updated,
+        "resolved": resolved,
+        "unchanged": desired - created - updated,
+    }

@@ -1,0 +1,840 @@
+"""bench/run: build a data set with seed_demo, measure generation and API, compare to floors.
+
+Steps (see README "Performance"):
+
+1. Data set: a dedicated database (PostgreSQL `alertsite_bench[_small]`, or an
+   SQLite file under bench/data/) seeded with `manage.py seed_demo`; reused
+   when it already holds the same scale seeded today, rebuilt otherwise.
+2. Generation, each measurement in a fresh process (`bench.probe`): first full
+   run on an empty alerts table, unchanged re-run, run after 1% of the
+   maintenances changed, single-asset refreshes; each with its floor (one
+   hand-written statement, `bench.floor`) on the same data just before.
+3. API under gunicorn (2 workers, the product's settings plus the floor views)
+   driven by wrk at concurrency 1 and 8, with a real JWT; the floor views on the
+   same data right after each endpoint.
+4. A Markdown table on stdout and everything as JSON in bench/results/.
+"""
+
+import argparse
+import datetime
+import json
+import logging
+import os
+import platform
+import random
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+logger = logging.getLogger("bench")
+
+BENCH_DIR = Path(__file__).resolve().parent
+PROJECT_DIR = BENCH_DIR.parent
+PYTHON = sys.executable
+
+SCALES = {
+    "tiny": (100, 1_000),
+    "small": (1_000, 10_000),
+    "default": (100_000, 1_000_000),
+}
+DEFAULT_PG_URL = "postgres://postgres@127.0.0.1:5432/alertsite_bench"
+SEED = 42
+# Share of the maintenances changed before the "1% changed" run, and by how much.
+CHANGED_MODULO = 100
+CHANGED_DAYS = 3
+REFRESH_SAMPLES = 25
+# API conditions of the issue: the stats over 100,000 active alerts, the full
+# list of 1,000. Alerts beyond those are parked (resolved at this instant) for
+# the measurement and restored afterwards.
+STATS_ACTIVE = 100_000
+LIST_ACTIVE = 1_000
+PARKED_AT = datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
+CONCURRENCIES = (1, 8)
+BENCH_USER = "manager"
+
+
+@dataclass
+class Figure:
+    """One row of the table."""
+
+    name: str
+    value: float | None
+    unit: str
+    floor: float | None = None
+    target: str = ""
+    passed: bool | None = None
+
+    @property
+    def ratio(self) -> float | None:
+        if self.value is None or not self.floor:
+            return None
+        return self.value / self.floor
+
+
+# ---------------------------------------------------------------- data set
+
+
+def database_url(args) -> str:
+    if args.db == "sqlite":
+        data_dir = BENCH_DIR / "data"
+        data_dir.mkdir(exist_ok=True)
+        return f"sqlite:///{data_dir / f'bench-{args.scale}.sqlite3'}"
+    url = args.database_url or os.environ.get("BENCH_DATABASE_URL") or DEFAULT_PG_URL
+    if args.scale != "default" and not (args.database_url or os.environ.get("BENCH_DATABASE_URL")):
+        url = f"{url}_{args.scale}"
+    name = url.rsplit("/", 1)[-1]
+    if not name.startswith("alertsite_bench"):
+        # The bench drops and recreates it: never point it at a real database.
+        raise SystemExit(f"bench: the PostgreSQL database must be named alertsite_bench*, not {name!r}")
+    return url
+
+
+def bench_environment(url: str) -> dict[str, str]:
+    """Environment of every process of the bench: the product's settings, no local .env."""
+    env = dict(os.environ)
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "bench.settings",
+            "DATABASE_URL": url,
+            "ALERTSITE_ENV_FILE": os.devnull,
+            "SECRET_KEY": "bench-only-secret-key-not-for-production-0123456789abcdef",
+            "DEBUG": "false",
+            "ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "SECURE_SSL_REDIRECT": "false",
+            "LOG_LEVEL": "WARNING",
+            "DJANGO_LOG_LEVEL": "WARNING",
+            "JWT_ACCESS_MINUTES": "240",
+            "PYTHONPATH": str(PROJECT_DIR),
+        }
+    )
+    return env
+
+
+def ensure_postgres_database(url: str, *, recreate: bool) -> None:
+    import psycopg
+
+    base, name = url.rsplit("/", 1)
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if exists and recreate:
+            logger.info("Dropping database %s", name)
+            conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+            exists = None
+        if not exists:
+            logger.info("Creating database %s", name)
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def dataset_matches(assets: int, maintenances: int) -> bool:
+    """Whether the database holds this scale's seed, laid out around today."""
+    from django.db import connection
+    from django.utils import timezone
+
+    if "bench_dataset" not in connection.introspection.table_names():
+        return False
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT assets, maintenances, seed, seeded_on FROM bench_dataset")
+        row = cursor.fetchone()
+        cursor.execute(
+            "SELECT (SELECT COUNT(*) FROM assets_asset), (SELECT COUNT(*) FROM maintenance_maintenance)"
+        )
+        counts = cursor.fetchone()
+    if row is None:
+        return False
+    seeded_on = row[3] if isinstance(row[3], datetime.date) else datetime.date.fromisoformat(row[3])
+    return (
+        tuple(row[:3]) == (assets, maintenances, SEED)
+        and seeded_on == timezone.localdate()
+        and tuple(counts) == (assets, maintenances)
+    )
+
+
+def build_dataset(args, url: str, env: dict[str, str], assets: int, maintenances: int) -> dict:
+    """Create or reuse the data set; returns what it holds and how long seeding took."""
+    import django
+
+    if args.db == "postgres":
+        ensure_postgres_database(url, recreate=args.reseed)
+    elif args.reseed:
+        Path(url.removeprefix("sqlite:///")).unlink(missing_ok=True)
+    os.environ.update(env)
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    call_command("migrate", verbosity=0, interactive=False)
+    seed_seconds = None
+    if dataset_matches(assets, maintenances):
+        logger.info("Reusing the data set (%d assets, %d maintenances)", assets, maintenances)
+        restore_changed(connection)
+    else:
+        connection.close()
+        if args.db == "postgres":
+            ensure_postgres_database(url, recreate=True)
+        else:
+            Path(url.removeprefix("sqlite:///")).unlink(missing_ok=True)
+        call_command("migrate", verbosity=0, interactive=False)
+        logger.info("Seeding %d assets and %d maintenances with seed_demo", assets, maintenances)
+        started = time.perf_counter()
+        subprocess.run(
+            [
+                PYTHON,
+                "manage.py",
+                "seed_demo",
+                "--assets",
+                str(assets),
+                "--maintenances",
+                str(maintenances),
+                "--seed",
+                str(SEED),
+            ],
+            cwd=PROJECT_DIR,
+            env=env,
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+        seed_seconds = time.perf_counter() - started
+        logger.info("Seeded in %.1f s", seed_seconds)
+        from django.utils import timezone
+
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "CREATE TABLE bench_dataset (assets integer, maintenances integer, seed integer, "
+                "seeded_on date, changed boolean)"
+            )
+            cursor.execute(
+                "INSERT INTO bench_dataset VALUES (%s, %s, %s, %s, %s)",
+                [assets, maintenances, SEED, timezone.localdate(), False],
+            )
+    return {"assets": assets, "maintenances": maintenances, "seed": SEED, "seed_seconds": seed_seconds}
+
+
+def vacuum(connection, *tables: str) -> None:
+    """What autovacuum would have done by the time a real request comes."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f"VACUUM ANALYZE {', '.join(tables)}")
+        else:
+            cursor.execute("ANALYZE")
+
+
+def reset_alerts(connection) -> None:
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("TRUNCATE alerts_alert, alerts_generationrun")
+        else:
+            cursor.execute("DELETE FROM alerts_alert")
+            cursor.execute("DELETE FROM alerts_generationrun")
+    vacuum(connection, "alerts_alert", "alerts_generationrun", "maintenance_maintenance", "assets_asset")
+
+
+def change_maintenances(connection, days: int) -> int:
+    """Move 1% of the maintenances by `days` (a planner's reschedule, done in bulk).
+
+    Recorded in bench_dataset, so that an interrupted bench restores the seed
+    next time.
+    """
+    from django.utils import timezone
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            shifted, shift = "scheduled_date + %s", days
+        else:
+            shifted, shift = "date(scheduled_date, %s)", f"{days:+d} days"
+        now = connection.ops.adapt_datetimefield_value(timezone.now())
+        cursor.execute(
+            f"UPDATE maintenance_maintenance SET scheduled_date = {shifted}, updated_at = %s "
+            f"WHERE id %% {CHANGED_MODULO} = 0",
+            [shift, now],
+        )
+        changed = cursor.rowcount
+        cursor.execute("UPDATE bench_dataset SET changed = %s", [days > 0])
+    return changed
+
+
+def restore_changed(connection) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT changed FROM bench_dataset")
+        (changed,) = cursor.fetchone()
+    if changed:
+        logger.info("Restoring the maintenances changed by an interrupted bench")
+        change_maintenances(connection, -CHANGED_DAYS)
+
+
+# -------------------------------------------------------------- generation
+
+
+def probe(env: dict[str, str], *args: str) -> dict:
+    completed = subprocess.run(
+        [PYTHON, "-m", "bench.probe", *args],
+        cwd=PROJECT_DIR,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return json.loads(completed.stdout.strip().splitlines()[-1])
+
+
+def floor_or_none(connection, **kwargs) -> dict | None:
+    from bench.floor import generation_floor
+
+    if connection.vendor != "postgresql":
+        return None
+    result = generation_floor(**kwargs)
+    vacuum(connection, "alerts_alert")
+    return result
+
+
+def check_same_counts(name: str, product: dict, floor: dict | None) -> None:
+    if floor is None:
+        return
+    keys = ("created", "updated", "resolved", "unchanged")
+    if any(product[key] != floor[key] for key in keys):
+        logger.warning(
+            "%s: the floor's counts %s differ from the product's %s",
+            name,
+            {key: floor[key] for key in keys},
+            {key: product[key] for key in keys},
+        )
+
+
+def measure_generation(env: dict[str, str], repeat: int) -> dict:
+    """Full, unchanged and 1%-changed runs (median of `repeat`), then single-asset refreshes."""
+    from django.db import connection
+
+    runs: dict[str, list[dict]] = {"first": [], "rerun": [], "changed": []}
+    floors: dict[str, list[dict]] = {"first": [], "rerun": [], "changed": []}
+    for attempt in range(1, repeat + 1):
+        logger.info("Generation, round %d of %d", attempt, repeat)
+        reset_alerts(connection)
+        steps = [("first", None), ("rerun", None), ("changed", CHANGED_DAYS)]
+        for name, change in steps:
+            if change:
+                changed = change_maintenances(connection, change)
+                vacuum(connection, "maintenance_maintenance")
+            floor = floor_or_none(connection)
+            product = probe(env, "generation")
+            check_same_counts(name, product, floor)
+            runs[name].append(product)
+            if floor is not None:
+                floors[name].append(floor)
+            logger.info(
+                "  %-8s %.3f s (floor %s), %d queries, peak RSS %.0f MB: %d created, %d updated, "
+                "%d resolved, %d unchanged",
+                name,
+                product["seconds"],
+                f"{floor['seconds']:.3f} s" if floor else "n/a",
+                product["queries"],
+                product["peak_rss_mb"],
+                product["created"],
+                product["updated"],
+                product["resolved"],
+                product["unchanged"],
+            )
+        change_maintenances(connection, -CHANGED_DAYS)
+    # Back to alerts that match the seed, for the refreshes and the API.
+    probe(env, "generation")
+    vacuum(connection, "alerts_alert", "maintenance_maintenance")
+
+    from assets.choices import AssetStatus
+    from assets.models import Asset
+
+    asset_ids = list(Asset.objects.exclude(status=AssetStatus.RETIRED).values_list("pk", flat=True))
+    sample = random.Random(SEED).sample(asset_ids, min(len(asset_ids), REFRESH_SAMPLES + 3))
+    warmup, measured = sample[:3], sample[3:]
+    refresh = probe(env, "refresh", *map(str, measured), "--warmup", *map(str, warmup))
+    refresh_floors = (
+        [floor_or_none(connection, asset_ids=[asset_id])["seconds"] for asset_id in measured]
+        if connection.vendor == "postgresql"
+        else None
+    )
+    logger.info(
+        "  refresh  median %.1f ms (floor %s), %d queries",
+        refresh["median_seconds"] * 1000,
+        f"{statistics.median(refresh_floors) * 1000:.1f} ms" if refresh_floors else "n/a",
+        refresh["queries"],
+    )
+    return {
+        "runs": runs,
+        "floors": floors,
+        "changed_maintenances": changed,
+        "refresh": refresh,
+        "refresh_floor_seconds": refresh_floors,
+    }
+
+
+def median_of(items: list[dict], key: str) -> float | None:
+    return statistics.median(item[key] for item in items) if items else None
+
+
+def generation_figures(result: dict) -> list[Figure]:
+    runs, floors = result["runs"], result["floors"]
+    first = median_of(runs["first"], "seconds")
+    first_floor = median_of(floors["first"], "seconds")
+    figures = [
+        Figure(
+            "generation: first full run",
+            first,
+            "s",
+            first_floor,
+            "≤ 4 s and ≤ 2× floor",
+            first <= 4 and (first_floor is None or first <= 2 * first_floor),
+        ),
+        Figure(
+            "generation: unchanged re-run",
+            median_of(runs["rerun"], "seconds"),
+            "s",
+            median_of(floors["rerun"], "seconds"),
+            "≤ 1.5 s",
+            median_of(runs["rerun"], "seconds") <= 1.5,
+        ),
+        Figure(
+            f"generation: run after 1% changed ({result['changed_maintenances']:,} maintenances)",
+            median_of(runs["changed"], "seconds"),
+            "s",
+            median_of(floors["changed"], "seconds"),
+        ),
+    ]
+    queries = sorted({run["queries"] for name in runs for run in runs[name]})
+    figures.append(
+        Figure(
+            "generation: SQL queries per run (first, re-run, changed)",
+            max(queries),
+            "queries",
+            target="constant, ≤ 20",
+            passed=max(queries) <= 20,
+        )
+    )
+    peak = max(run["peak_rss_mb"] for name in runs for run in runs[name])
+    figures.append(
+        Figure("generation: peak RSS of the process", peak, "MB", target="≤ 300 MB", passed=peak <= 300)
+    )
+    refresh = result["refresh"]
+    refresh_floor = result["refresh_floor_seconds"]
+    figures.append(
+        Figure(
+            f"single-asset refresh (median of {len(refresh['seconds'])})",
+            refresh["median_seconds"] * 1000,
+            "ms",
+            statistics.median(refresh_floor) * 1000 if refresh_floor else None,
+            "≤ 20 ms",
+            refresh["median_seconds"] * 1000 <= 20,
+        )
+    )
+    figures.append(Figure("single-asset refresh: SQL queries", refresh["queries"], "queries"))
+    return figures
+
+
+# -------------------------------------------------------------------- API
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Server:
+    """gunicorn with the product's WSGI application and the bench's settings."""
+
+    def __init__(self, env: dict[str, str], workdir: Path):
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.log = workdir / "gunicorn.log"
+        self.process = subprocess.Popen(
+            [
+                PYTHON,
+                "-m",
+                "gunicorn",
+                "alertsite.wsgi:application",
+                "--workers",
+                "2",
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--error-logfile",
+                str(self.log),
+            ],
+            cwd=PROJECT_DIR,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                break
+            try:
+                with urllib.request.urlopen(f"{self.base}/healthz", timeout=2) as response:
+                    if response.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.2)
+        self.stop()
+        raise SystemExit(f"bench: gunicorn did not start:\n{self.log.read_text()}")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+    def fetch(self, path: str, token: str | None, method: str = "GET"):
+        request = urllib.request.Request(f"{self.base}{path}", method=method)
+        if token:
+            request.add_header("Authorization", f"Bearer {token}")
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return json.loads(response.read())
+
+
+def wrk(url: str, *, connections: int, seconds: float, token: str | None, script_args=()) -> dict:
+    command = [
+        "wrk",
+        "--threads",
+        "1",
+        "--connections",
+        str(connections),
+        "--duration",
+        f"{round(seconds)}s",
+        "--timeout",
+        "30s",
+        "--script",
+        str(BENCH_DIR / "wrk.lua"),
+    ]
+    if token:
+        command += ["--header", f"Authorization: Bearer {token}"]
+    command += [url]
+    if script_args:
+        command += ["--", *script_args]
+    output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    line = next(line for line in output.splitlines() if line.startswith("BENCH_JSON "))
+    result = json.loads(line.removeprefix("BENCH_JSON "))
+    result["rps"] = result["requests"] / (result["duration_us"] / 1e6)
+    if result["status_errors"] or result["socket_errors"]:
+        logger.warning(
+            "%s: %d HTTP errors, %d socket errors", url, result["status_errors"], result["socket_errors"]
+        )
+    return result
+
+
+def park_alerts(connection, keep: int) -> int:
+    """Leave `keep` alerts active; the others are resolved at PARKED_AT until restored."""
+    stamp = connection.ops.adapt_datetimefield_value(PARKED_AT)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE alerts_alert SET is_active = %s, resolved_at = %s WHERE is_active = %s AND id NOT IN "
+            "(SELECT id FROM alerts_alert WHERE is_active = %s ORDER BY id %% 97, id LIMIT %s)",
+            [False, stamp, True, True, keep],
+        )
+        cursor.execute("SELECT COUNT(*) FROM alerts_alert WHERE is_active = %s", [True])
+        (active,) = cursor.fetchone()
+    vacuum(connection, "alerts_alert")
+    return active
+
+
+def unpark_alerts(connection) -> None:
+    stamp = connection.ops.adapt_datetimefield_value(PARKED_AT)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE alerts_alert SET is_active = %s, resolved_at = NULL WHERE resolved_at = %s", [True, stamp]
+        )
+    vacuum(connection, "alerts_alert")
+
+
+def measure_api(env: dict[str, str], seconds: float, warmup: float) -> dict:
+    """Each endpoint, product then floor, at each concurrency, in its data-set state."""
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+
+    from alerts.models import Alert
+
+    token = subprocess.run(
+        [PYTHON, "manage.py", "issue_token", BENCH_USER],
+        cwd=PROJECT_DIR,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    reader = get_user_model().objects.get(username=BENCH_USER)
+    env = {**env, "BENCH_READER_ID": str(reader.pk)}
+    results: dict[str, dict] = {}
+    with tempfile.TemporaryDirectory(prefix="alertsite-bench-") as workdir:
+        server = Server(env, Path(workdir))
+        try:
+
+            def run(
+                name: str, condition: str, product_path: str, floor_path: str, method: str = "GET", ids=None
+            ):
+                cells = {"condition": condition}
+                for variant, path, auth in (("product", product_path, token), ("floor", floor_path, None)):
+                    script_args: tuple = ()
+                    pools = {}
+                    if ids is not None:
+                        # Disjoint slices of unread alerts: every POST changes one.
+                        chunk = len(ids[variant]) // (len(CONCURRENCIES) + 1)
+                        for index, key in enumerate(("warmup", *CONCURRENCIES)):
+                            pool = Path(workdir) / f"{name}-{variant}-{key}.ids"
+                            pool.write_text(
+                                "\n".join(map(str, ids[variant][index * chunk : (index + 1) * chunk]))
+                            )
+                            pools[key] = pool
+                    url = f"{server.base}{path}"
+                    if method == "GET":
+                        status_probe = server.fetch(path, auth)
+                        cells.setdefault("sample", {})[variant] = summarize(status_probe)
+                    else:
+                        script_args = (path, str(pools["warmup"]))
+                        url = server.base
+                    wrk(url, connections=2, seconds=warmup, token=auth, script_args=script_args)
+                    for concurrency in CONCURRENCIES:
+                        if method != "GET":
+                            script_args = (path, str(pools[concurrency]))
+                        cell = wrk(
+                            url, connections=concurrency, seconds=seconds, token=auth, script_args=script_args
+                        )
+                        if method != "GET":
+                            cell["distinct_ids"] = len(pools[concurrency].read_text().split())
+                        cells[f"{variant}_c{concurrency}"] = cell
+                        logger.info(
+                            "  %-14s %-7s c=%d: p50 %.2f ms, p99 %.2f ms, %.0f req/s",
+                            name,
+                            variant,
+                            concurrency,
+                            cell["p50_us"] / 1000,
+                            cell["p99_us"] / 1000,
+                            cell["rps"],
+                        )
+                results[name] = cells
+
+            active = Alert.objects.filter(is_active=True).count()
+            logger.info("API with %d active alerts", active)
+            run(
+                "list_limit50",
+                f"{active:,} active alerts",
+                "/api/alerts?limit=50",
+                "/bench/floor/alerts?limit=50",
+            )
+            unread = list(
+                Alert.objects.filter(is_active=True, is_read=False)
+                .order_by("id")
+                .values_list("pk", flat=True)
+            )
+            half = len(unread) // 2
+            run(
+                "read",
+                f"{active:,} active alerts, a different unread alert each request",
+                "/api/alerts/{id}/read",
+                "/bench/floor/alerts/{id}/read",
+                method="POST",
+                ids={"product": unread[:half], "floor": unread[half:]},
+            )
+            active = park_alerts(connection, STATS_ACTIVE)
+            logger.info("API with %d active alerts", active)
+            run("stats", f"{active:,} active alerts", "/api/alerts/stats", "/bench/floor/alerts/stats")
+            active = park_alerts(connection, LIST_ACTIVE)
+            logger.info("API with %d active alerts", active)
+            run("list_full", f"{active:,} active alerts", "/api/alerts", "/bench/floor/alerts")
+        finally:
+            server.stop()
+            unpark_alerts(connection)
+    return results
+
+
+def summarize(body) -> dict:
+    """What a response held, so the JSON shows each measurement's real condition."""
+    if isinstance(body, list):
+        return {"items": len(body)}
+    if isinstance(body, dict) and "results" in body:
+        return {"count": body["count"], "items": len(body["results"])}
+    if isinstance(body, dict) and "total" in body:
+        return {"total": body["total"]}
+    return {}
+
+
+API_TARGETS = {
+    "list_limit50": ("GET /api/alerts?limit=50", 8),
+    "list_full": ("GET /api/alerts (full list)", 40),
+    "stats": ("GET /api/alerts/stats", 10),
+    "read": ("POST /api/alerts/{id}/read", None),
+}
+
+
+def api_figures(results: dict) -> list[Figure]:
+    figures = []
+    for key, (label, p50_target) in API_TARGETS.items():
+        cells = results[key]
+        name = f"{label} [{cells['condition']}]"
+        product, floor = cells["product_c1"], cells["floor_c1"]
+        p50 = product["p50_us"] / 1000
+        figures.append(
+            Figure(
+                f"{name} p50, c=1",
+                p50,
+                "ms",
+                floor["p50_us"] / 1000,
+                f"≤ {p50_target} ms" if p50_target else "",
+                p50 <= p50_target if p50_target else None,
+            )
+        )
+        for percentile in ("p95", "p99"):
+            figures.append(
+                Figure(
+                    f"{name} {percentile}, c=1",
+                    product[f"{percentile}_us"] / 1000,
+                    "ms",
+                    floor[f"{percentile}_us"] / 1000,
+                )
+            )
+        figures.append(Figure(f"{name} throughput, c=1", product["rps"], "req/s", floor["rps"]))
+        product8, floor8 = cells["product_c8"], cells["floor_c8"]
+        figures.append(Figure(f"{name} p50, c=8", product8["p50_us"] / 1000, "ms", floor8["p50_us"] / 1000))
+        figures.append(
+            Figure(
+                f"{name} throughput, c=8",
+                product8["rps"],
+                "req/s",
+                floor8["rps"],
+                "≥ 60% of floor",
+                product8["rps"] >= 0.6 * floor8["rps"],
+            )
+        )
+    return figures
+
+
+# ----------------------------------------------------------------- report
+
+
+def fmt(value: float | None, unit: str = "") -> str:
+    if value is None:
+        return "—"
+    if unit == "queries" or (unit in ("req/s", "MB") and value >= 10):
+        return f"{value:,.0f}"
+    if unit == "ms":
+        return f"{value:.1f} ms" if value >= 10 else f"{value:.2f} ms"
+    if unit == "s":
+        return f"{value:.2f} s" if value >= 1 else f"{value * 1000:.0f} ms"
+    return f"{value:.1f}"
+
+
+def markdown_table(figures: list[Figure]) -> str:
+    lines = ["| Figure | Value | Floor | Ratio | Target | Result |", "|---|---|---|---|---|---|"]
+    for figure in figures:
+        unit = f" {figure.unit}" if figure.unit in ("req/s", "MB", "queries") else ""
+        ratio = f"{figure.ratio:.2f}×" if figure.ratio is not None else "—"
+        result = {True: "pass", False: "**miss**", None: ""}[figure.passed]
+        floor = fmt(figure.floor, figure.unit) + (unit if figure.floor is not None else "")
+        lines.append(
+            f"| {figure.name} | {fmt(figure.value, figure.unit)}{unit} | {floor} | {ratio} | "
+            f"{figure.target} | {result} |"
+        )
+    return "\n".join(lines)
+
+
+def machine() -> dict:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SHOW server_version")
+        else:
+            cursor.execute("SELECT 'SQLite ' || sqlite_version()")
+        (database,) = cursor.fetchone()
+    return {
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "database": database if connection.vendor != "postgresql" else f"PostgreSQL {database}",
+        "platform": platform.platform(),
+        "wrk": subprocess.run(["wrk", "--version"], capture_output=True, text=True).stdout.split("\n")[0],
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        prog="bench/run",
+        description=(
+            "Benchmark alert generation and the API against their floors on a seed_demo data set "
+            "(see the README's Performance section)."
+        ),
+    )
+    parser.add_argument(
+        "--scale",
+        choices=sorted(SCALES),
+        default="default",
+        help="default: 100,000 assets / 1,000,000 maintenances; small: 1,000 / 10,000; tiny: 100 / 1,000.",
+    )
+    parser.add_argument(
+        "--db", choices=["postgres", "sqlite"], default="postgres", help="Database (default: postgres)."
+    )
+    parser.add_argument(
+        "--database-url",
+        help=f"PostgreSQL database to use (recreated when needed; name must start with alertsite_bench). "
+        f"Default: BENCH_DATABASE_URL or {DEFAULT_PG_URL}[_SCALE].",
+    )
+    parser.add_argument("--reseed", action="store_true", help="Rebuild the data set even if it matches.")
+    parser.add_argument(
+        "--repeat", type=int, default=3, help="Generation rounds; medians are reported (default 3)."
+    )
+    parser.add_argument(
+        "--duration", type=float, help="Seconds per load measurement (default 10, 3 below default scale)."
+    )
+    parser.add_argument("--skip-api", action="store_true", help="Measure the generation only.")
+    parser.add_argument(
+        "--results", type=Path, default=BENCH_DIR / "results", help="Directory of the JSON results."
+    )
+    args = parser.parse_args(argv)
+    # Its own handler: Django's LOGGING (set up later) sends the root logger to stdout at WARNING.
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(name)s: %(message)s"))
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+
+    if not args.skip_api and shutil.which("wrk") is None:
+        raise SystemExit("bench: wrk is not installed (bench/run installs it with apt-get)")
+    assets, maintenances = SCALES[args.scale]
+    duration = args.duration or (10 if args.scale == "default" else 3)
+    url = database_url(args)
+    env = bench_environment(url)
+    started = datetime.datetime.now(datetime.UTC)
+    load_before = os.getloadavg()
+    dataset = build_dataset(args, url, env, assets, maintenances)
+    generation = measure_generation(env, args.repeat)
+    figures = generation_figures(generation)
+    api = None
+    if not args.skip_api:
+        api = measure_api(env, duration, warmup=max(1, min(2, round(duration / 3))))
+        figures += api_figures(api)
+
+    from alerts.models import Alert
+
+    dataset["active_alerts"] = Alert.objects.filter(is_active=True).count()
+    report = {
+        "started_at": started.isoformat(),
+        "finished_at": datetime.datetime.now(datetime.UTC).isoformat(),
+        "scale": args.scale,
+        "db": args.db,
+        "dataset": dataset,
+        "machine": {**machine(), "loadavg_before": load_before, "loadavg_after": os.getloadavg()},
+        "load_seconds": duration,
+        "figures": [{**asdict(figure), "ratio": figure.ratio} for figure in figures],
+        "generation": generation,
+        "api": api,
+    }
+    args.results.mkdir(parents=True, exist_ok=True)
+    path = args.results / f"{started:%Y%m%dT%H%M%SZ}-{args.scale}-{args.db}.json"
+    path.write_text(json.dumps(report, indent=2, default=str) + "\n")
+    title = (
+        f"{assets:,} assets, {maintenances:,} maintenances, {dataset['active_alerts']:,} active alerts; "
+        f"{report['machine']['database']}, {os.cpu_count()} CPUs, load average before "
+        f"{load_before[0]:.2f}, after {report['machine']['loadavg_after'][0]:.2f}"
+    )
+    sys.stdout.write(f"\n{title}\n\n{markdown_table(figures)}\n\nResults: {path.relative_to(PROJECT_DIR)}\n")

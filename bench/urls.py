@@ -1,0 +1,15 @@
+"""The product's URLs, plus the bench-only floor views under /bench/floor/."""
+
+from django.urls import include, path
+
+from bench import floor
+
+urlpatterns = [
+    path("bench/floor/alerts", floor.alert_list),
+    path("bench/floor/alerts/stats", floor.alert_stats),
+    path("bench/floor/alerts/<int:pk>/read", floor.alert_read),
+    path("", include("alertsite.urls")),
+]
+
+handler404 = "alertsite.api.exceptions.page_not_found"
+handler500 = "alertsite.api.exceptions.server_error"
