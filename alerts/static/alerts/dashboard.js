@@ -13,7 +13,9 @@
   const ngettext = window.ngettext || ((singular, plural, count) => (count === 1 ? singular : plural));
   const interpolate =
     window.interpolate || ((format, values) => format.replace(/%\((\w+)\)s/g, (_, name) => values[name]));
-  const lang = document.documentElement.lang || undefined;
+  // Dates in the page's language, with the browser's regional variant of it (en-GB, fr-CA…).
+  const pageLang = document.documentElement.lang || "en";
+  const lang = navigator.languages.find((tag) => tag.split("-")[0] === pageLang) || pageLang;
   const STORAGE_KEY = "alertsite.dashboard.tokens";
   // Renew the access token this long before it expires (at most a fifth of its lifetime).
   const TOKEN_MARGIN_MS = 60 * 1000;
