@@ -1,0 +1,96 @@
+"""The benchmark harness (bench/) at a tiny scale, so it cannot rot.
+
+No timing is asserted: only that the pieces run and that the floors do the
+same work as the product (same counts, same rows).
+"""
+
+import datetime
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.test import Client, override_settings
+from django.utils import timezone
+
+from alerts.models import Alert
+from alerts.services import generate_alerts
+from bench import floor, probe, runner
+from maintenance.models import Maintenance
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def fleet():
+    call_command("seed_demo", "--assets", "30", "--maintenances", "300", stdout=StringIO(), stderr=StringIO())
+
+
+def counts(result) -> dict:
+    return {key: result[key] for key in ("created", "updated", "resolved", "unchanged")}
+
+
+@pytest.mark.postgres
+def test_the_generation_floor_does_the_same_work_as_the_product(fleet):
+    first_floor = floor.generation_floor()
+    first = generate_alerts().as_dict()
+    assert Alert.objects.filter(is_active=True).count() == first["created"] > 0
+    assert counts(first_floor) == counts(first)
+
+    Maintenance.objects.filter(pk__in=Maintenance.objects.order_by("pk").values("pk")[:30]).update(
+        scheduled_date=timezone.localdate() - datetime.timedelta(days=9)
+    )
+    changed_floor = floor.generation_floor()
+    changed = generate_alerts().as_dict()
+    assert counts(changed_floor) == counts(changed)
+    assert changed["created"] + changed["updated"] > 0
+
+    asset_id = Alert.objects.filter(is_active=True).values_list("asset_id", flat=True).first()
+    scoped_floor = floor.generation_floor(asset_ids=[asset_id])
+    assert scoped_floor["unchanged"] == Alert.objects.filter(is_active=True, asset_id=asset_id).count()
+
+
+def test_probes_measure_a_generation_and_refreshes(fleet):
+    generation = probe.measure_generation()
+    refresh = probe.measure_refresh([1, 2], warmup_ids=[3])
+
+    assert generation["status"] == "SUCCESS" and generation["created"] > 0
+    assert 0 < generation["queries"] <= 20 and generation["peak_rss_mb"] > 0
+    assert len(refresh["seconds"]) == 2 and refresh["queries"] > 0
+
+
+@override_settings(ROOT_URLCONF="bench.urls", BENCH_READER_ID=None)
+def test_the_api_floor_serves_the_products_rows(fleet, manager_client):
+    generate_alerts()
+    anonymous = Client()
+
+    floor_list = anonymous.get("/bench/floor/alerts").json()
+    product_list = manager_client.get("/api/alerts").json()
+    floor_page = anonymous.get("/bench/floor/alerts?limit=5").json()
+    product_page = manager_client.get("/api/alerts?limit=5").json()
+    floor_stats = anonymous.get("/bench/floor/alerts/stats").json()
+    product_stats = manager_client.get("/api/alerts/stats").json()
+    alert_id = product_list[0]["id"]
+    read = anonymous.post(f"/bench/floor/alerts/{alert_id}/read").json()
+
+    assert [row["id"] for row in floor_list] == [row["id"] for row in product_list]
+    renamed = {"asset": "asset_id", "maintenance": "maintenance_id"}
+    assert set(floor_list[0]) == {renamed.get(key, key) for key in product_list[0]}
+    assert floor_page["count"] == product_page["count"]
+    assert [row["id"] for row in floor_page["results"]] == [row["id"] for row in product_page["results"]]
+    assert floor_stats == product_stats
+    assert read["id"] == alert_id and read["is_read"] is True
+
+
+def test_the_table_shows_value_floor_ratio_and_result():
+    figures = [
+        runner.Figure("generation: first full run", 3.0, "s", 2.0, "≤ 4 s", True),
+        runner.Figure("GET /api/alerts p50, c=1", 12.5, "ms", 5.0, "≤ 8 ms", False),
+        runner.Figure("peak RSS", 120.0, "MB"),
+    ]
+
+    table = runner.markdown_table(figures).splitlines()
+
+    assert table[0] == "| Figure | Value | Floor | Ratio | Target | Result |"
+    assert table[2] == "| generation: first full run | 3.00 s | 2.00 s | 1.50× | ≤ 4 s | pass |"
+    assert table[3] == "| GET /api/alerts p50, c=1 | 12.5 ms | 5.00 ms | 2.50× | ≤ 8 ms | **miss** |"
+    assert table[4] == "| peak RSS | 120 MB | — | — |  |  |"
