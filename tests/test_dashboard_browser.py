@@ -1,0 +1,381 @@
+"""The dashboard in a real headless Chromium, against a real server on the test database (issue 8).
+
+The server is `manage.py runserver` in a subprocess configured like the
+README's demo (`scripts/run`: DEBUG on, demo data, one generation), on the
+test database: the test database itself on PostgreSQL, a migrated file on
+SQLite (see `tests/scheduling_site.py`). Everything the tests change goes
+through the API or a `manage.py` process, never through this process's
+connection, so both databases behave the same. Screenshots land in
+`test-artifacts/dashboard/`.
+
+Chromium is Debian's `chromium` package, driven by Playwright without the
+browsers Playwright would download. Without either, the tests skip, or fail
+when CI is set (`.ci/run` installs chromium, requirements-dev.txt Playwright).
+"""
+
+import datetime
+import json
+import os
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.scheduling_site import MANAGE, free_port, under_ci
+
+PROJECT_DIR = MANAGE.parent
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ARTIFACTS = PROJECT_DIR / "test-artifacts" / "dashboard"
+PASSWORD = "dashboard-tests-password"
+REFRESH_SECONDS = 2
+# Long enough for a refresh on a busy 2-core machine, short enough to notice a page that never refreshes.
+WAIT_MS = 15_000
+
+pytestmark = pytest.mark.slow
+
+
+def missing(message: str) -> None:
+    if under_ci():
+        pytest.fail(f"{message}, and CI is set: .ci/run and requirements-dev.txt must provide it")
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        missing("Playwright is not installed (pip install -r requirements-dev.txt)")
+    if not CHROMIUM.exists():
+        missing(f"{CHROMIUM} is missing (Debian/Ubuntu: apt-get install chromium)")
+    # Playwright's sync API keeps an event loop in this thread; pytest-django's
+    # flush between tests is plain synchronous code that Django would refuse there.
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def demo_site(site):
+    """The README's demo on the test database: demo fleet and users, one generation."""
+    site.configure(
+        DEBUG="true",
+        DEMO_PASSWORD=PASSWORD,
+        DASHBOARD_REFRESH_SECONDS=str(REFRESH_SECONDS),
+    )
+    return site
+
+
+def seed(site) -> None:
+    # On PostgreSQL the site shares the test database, which pytest-django
+    # flushes after each of these tests, taking the role groups of the data
+    # migration with it: put them back, as the migration made them.
+    site.shell(
+        "from django.contrib.auth.models import Group, Permission\n"
+        "from alerts.roles import ROLE_PERMISSIONS\n"
+        "for name, perms in ROLE_PERMISSIONS.items():\n"
+        "    group, _ = Group.objects.get_or_create(name=name)\n"
+        "    group.permissions.set([Permission.objects.get(content_type__app_label=app, codename=code)\n"
+        "                           for app, code in perms])"
+    )
+    site.manage("seed_demo", "--assets", "12", "--maintenances", "40")
+    site.manage("generate_alerts", "--trigger", "cron")
+
+
+@pytest.fixture
+def server(demo_site):
+    """Start the site's server (after the test configured and seeded it); its base URL."""
+    processes = []
+
+    def start() -> str:
+        port = free_port()
+        log = demo_site.root / "runserver.log"
+        with log.open("w") as output:
+            process = subprocess.Popen(
+                [sys.executable, str(MANAGE), "runserver", "--noreload", f"127.0.0.1:{port}"],
+                cwd=PROJECT_DIR,
+                env=demo_site.environment(),
+                stdout=output,
+                stderr=subprocess.STDOUT,
+            )
+        processes.append(process)
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"runserver exited: {log.read_text()}")
+            try:
+                urllib.request.urlopen(f"{base}/healthz", timeout=2)
+                return base
+            except OSError:
+                if time.monotonic() > deadline:
+                    pytest.fail(f"runserver did not answer within 30 s: {log.read_text()}")
+                time.sleep(0.2)
+
+    yield start
+    for process in processes:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+class Api:
+    """A plain HTTP client of the server's API, as another user or script would be."""
+
+    def __init__(self, base: str, username: str):
+        self.base = base
+        self.token = self.call("POST", "/api/auth/token/", {"username": username, "password": PASSWORD})[
+            "access"
+        ]
+
+    def call(self, method: str, path: str, body: dict | None = None):
+        request = urllib.request.Request(
+            self.base + path,
+            method=method,
+            data=json.dumps(body).encode() if body is not None else None,
+            headers={"Content-Type": "application/json", "Accept": "application/json"},
+        )
+        if getattr(self, "token", None):
+            request.add_header("Authorization", f"Bearer {self.token}")
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return json.loads(response.read())
+
+
+@pytest.fixture
+def new_page(browser):
+    contexts = []
+
+    def open_page(*, locale: str = "en-GB", viewport: dict | None = None):
+        context = browser.new_context(
+            locale=locale, timezone_id="UTC", viewport=viewport or {"width": 1280, "height": 900}
+        )
+        context.set_default_timeout(WAIT_MS)
+        contexts.append(context)
+        return context.new_page()
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+def screenshot(page, name: str, capsys) -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    with capsys.disabled():
+        print(f"\nscreenshot: {path}")
+    return path
+
+
+def sign_in(page, base: str, username: str, *, username_label="Username", password_label="Password"):
+    page.goto(base + "/")
+    page.get_by_label(username_label).fill(username)
+    page.get_by_label(password_label).fill(PASSWORD)
+    # The keyboard alone signs in: Enter submits the form.
+    page.get_by_label(password_label).press("Enter")
+
+
+def rows(page):
+    return page.locator("#alert-rows tr")
+
+
+def test_technician_sees_the_demo_alerts_and_marks_one_read(demo_site, server, new_page, capsys):
+    from playwright.sync_api import expect
+
+    seed(demo_site)
+    base = server()
+    api = Api(base, "technician")
+    alerts = api.call("GET", "/api/alerts")
+    stats = api.call("GET", "/api/alerts/stats")
+    assert alerts and stats["critical"] > 0
+    page = new_page()
+
+    sign_in(page, base, "technician")
+
+    expect(page.get_by_role("heading", name="Active alerts")).to_be_visible()
+    expect(page.get_by_text("Signed in as technician")).to_be_visible()
+    expect(page.locator("#count-total")).to_have_text(str(stats["total"]))
+    expect(page.locator("#count-unread")).to_have_text(str(stats["unread"]))
+    expect(page.locator("#count-critical")).to_have_text(str(stats["critical"]))
+    # Every active alert, most urgent first, as the API orders them.
+    expect(rows(page)).to_have_count(len(alerts))
+    expect(page.locator("#alert-rows .alert-title")).to_have_text([alert["title"] for alert in alerts])
+    expect(rows(page).first.locator(".badge")).to_have_text("Critical")
+    first_with_due_date = next(alert for alert in alerts if alert["due_date"])
+    due = datetime.date.fromisoformat(first_with_due_date["due_date"])
+    expect(page.locator(f'#alert-rows tr[data-id="{first_with_due_date["id"]}"]')).to_contain_text(
+        f"{due.day} {due:%b} {due.year}"
+    )
+    # Technicians may not regenerate: no button at all.
+    expect(page.get_by_role("button", name="Regenerate now")).to_have_count(0)
+    expect(page.get_by_role("button", name="Mark read")).not_to_have_count(0)
+    screenshot(page, "technician", capsys)
+
+    first = rows(page).first
+    first.get_by_role("button", name="Mark read").click()
+
+    expect(page.locator("#count-unread")).to_have_text(str(stats["unread"] - 1))
+    expect(page.get_by_role("status").filter(has_text="Alert marked read.")).to_be_visible()
+    expect(rows(page).first).to_contain_text("Read")
+    expect(rows(page).first.get_by_role("button", name="Mark unread")).to_be_visible()
+    assert api.call("GET", f"/api/alerts/{alerts[0]['id']}")["is_read"] is True
+
+    page.get_by_role("button", name="Sign out").click()
+
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    expect(page.locator("#dashboard")).to_be_hidden()
+
+
+def test_filters_survive_the_automatic_refresh(demo_site, server, new_page):
+    from playwright.sync_api import expect
+
+    seed(demo_site)
+    base = server()
+    api = Api(base, "technician")
+    critical = api.call("GET", "/api/alerts?priority=CRITICAL")
+    page = new_page()
+    sign_in(page, base, "technician")
+    expect(rows(page)).not_to_have_count(0)
+
+    page.get_by_label("Priority").select_option("CRITICAL")
+
+    expect(rows(page)).to_have_count(len(critical))
+    expect(page).to_have_url(base + "/?priority=CRITICAL")
+    before = page.locator("#updated-at").inner_text()
+    expect(page.locator("#updated-at")).not_to_have_text(before, timeout=REFRESH_SECONDS * 1000 + WAIT_MS)
+    expect(page.get_by_label("Priority")).to_have_value("CRITICAL")
+    expect(page.locator("#alert-rows .badge")).to_have_text(["Critical"] * len(critical))
+
+    page.get_by_label("Unread only").check()
+    page.get_by_role("button", name="Mark all read").click()
+
+    expect(page.get_by_role("status").filter(has_text=f"{len(critical)} alerts marked read.")).to_be_visible()
+    expect(page.locator("#empty")).to_be_visible()
+    stats = api.call("GET", "/api/alerts/stats")
+    assert stats["unread"] == stats["total"] - len(critical)
+    expect(page.locator("#count-unread")).to_have_text(str(stats["unread"]))
+
+    # A reload keeps the filters: they live in the address.
+    page.reload()
+    expect(page.get_by_label("Priority")).to_have_value("CRITICAL")
+    expect(page.get_by_label("Unread only")).to_be_checked()
+
+
+def test_a_maintenance_created_through_the_api_appears_without_a_reload(demo_site, server, new_page):
+    from playwright.sync_api import expect
+
+    seed(demo_site)
+    base = server()
+    page = new_page()
+    sign_in(page, base, "technician")
+    expect(rows(page)).not_to_have_count(0)
+    count = rows(page).count()
+    page.evaluate("window.notReloaded = true")
+
+    manager = Api(base, "manager")
+    asset = manager.call("GET", "/api/assets?limit=1")["results"][0]
+    manager.call(
+        "POST",
+        "/api/maintenances",
+        {
+            "asset": asset["id"],
+            "title": "Dashboard check valve",
+            "scheduled_date": datetime.datetime.now(datetime.UTC).date().isoformat(),
+        },
+    )
+
+    expect(page.get_by_text("Due soon: Dashboard check valve")).to_be_visible(
+        timeout=REFRESH_SECONDS * 1000 + WAIT_MS
+    )
+    expect(rows(page)).to_have_count(count + 1)
+    assert page.evaluate("window.notReloaded") is True
+
+
+def test_manager_sees_the_stale_warning_and_regenerates(demo_site, server, new_page, capsys):
+    from playwright.sync_api import expect
+
+    seed(demo_site)
+    # No successful run for an hour: three 5-minute runs missed.
+    demo_site.shell(
+        "import datetime\n"
+        "from alerts.models import GenerationRun\n"
+        "from django.db.models import F\n"
+        "GenerationRun.objects.update(started_at=F('started_at') - datetime.timedelta(hours=1))"
+    )
+    base = server()
+    page = new_page()
+    sign_in(page, base, "manager")
+
+    warning = page.locator("#stale-warning")
+    expect(warning).to_be_visible()
+    expect(warning).to_contain_text("The scheduler is stale: no successful generation since")
+    expect(page.locator("#last-run")).to_contain_text("Success (Cron) at")
+    screenshot(page, "manager-stale", capsys)
+
+    page.get_by_role("button", name="Regenerate now").click()
+
+    result = page.locator("#generate-result")
+    expect(result).to_contain_text("Alerts regenerated: 0 created, 0 updated, 0 resolved,")
+    unchanged = Api(base, "manager").call("GET", "/api/alerts/stats")["total"]
+    expect(result).to_contain_text(f"{unchanged} unchanged")
+    expect(warning).to_be_hidden()
+    expect(page.locator("#last-run")).to_contain_text("Success (API) at")
+
+
+def test_access_token_is_renewed_before_it_expires(demo_site, server, new_page):
+    from playwright.sync_api import expect
+
+    seed(demo_site)
+    base = server()
+    page = new_page()
+    page.clock.install()
+    sign_in(page, base, "technician")
+    expect(rows(page)).not_to_have_count(0)
+
+    # JWT_ACCESS_MINUTES is 30: the page renews the token within its last minute.
+    with page.expect_request(lambda request: request.url.endswith("/api/auth/token/refresh")) as renewal:
+        page.clock.run_for("29:30")
+    assert renewal.value.response().status == 200
+
+    page.get_by_role("button", name="Mark read").first.click()
+    expect(page.get_by_role("status").filter(has_text="Alert marked read.")).to_be_visible()
+    expect(page.get_by_role("heading", name="Sign in")).to_be_hidden()
+
+
+def test_french_browser_on_a_phone_gets_the_french_dashboard(demo_site, server, new_page, capsys):
+    from playwright.sync_api import expect
+
+    # Alerts are written in the site's language when they are generated.
+    demo_site.configure(LANGUAGE_CODE="fr")
+    seed(demo_site)
+    base = server()
+    page = new_page(locale="fr-FR", viewport={"width": 390, "height": 844})
+
+    sign_in(page, base, "technician", username_label="Nom d’utilisateur", password_label="Mot de passe")
+
+    expect(page.get_by_role("heading", name="Alertes de maintenance")).to_be_visible()
+    expect(page.get_by_role("heading", name="Alertes actives")).to_be_visible()
+    expect(page.locator(".counter.unread dt")).to_have_text("Non lues")
+    expect(page.get_by_role("button", name="Marquer comme lue").first).to_be_visible()
+    expect(page.get_by_role("button", name="Se déconnecter")).to_be_visible()
+    expect(page.locator("#alert-rows .alert-title").filter(has_text="En retard : ").first).to_be_visible()
+    expect(page.locator("#alert-rows .badge").first).to_have_text("Critique")
+    expect(page.locator("#next-run")).not_to_have_text("–")
+    # One column of cards: nothing wider than the phone's screen.
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    screenshot(page, "technician-fr-phone", capsys)
