@@ -241,6 +241,29 @@ def test_technician_sees_the_demo_alerts_and_marks_one_read(demo_site, server, n
     expect(page.locator("#dashboard")).to_be_hidden()
 
 
+def test_keyboard_user_marks_an_alert_read_and_keeps_their_place(demo_site, server, new_page):
+    from playwright.sync_api import expect
+
+    seed(demo_site)
+    base = server()
+    page = new_page()
+    sign_in(page, base, "technician")
+    expect(rows(page)).not_to_have_count(0)
+    unread = int(page.locator("#count-unread").inner_text())
+
+    page.get_by_role("button", name="Mark all read").focus()
+    page.keyboard.press("Tab")
+    expect(rows(page).first.get_by_role("button", name="Mark read")).to_be_focused()
+    page.keyboard.press("Enter")
+
+    expect(page.locator("#count-unread")).to_have_text(str(unread - 1))
+    # The rows were rebuilt; focus is back on the same alert's button, now its opposite.
+    expect(rows(page).first.get_by_role("button", name="Mark unread")).to_be_focused()
+    before = page.locator("#updated-at").inner_text()
+    expect(page.locator("#updated-at")).not_to_have_text(before, timeout=REFRESH_SECONDS * 1000 + WAIT_MS)
+    expect(rows(page).first.get_by_role("button", name="Mark unread")).to_be_focused()
+
+
 def test_filters_survive_the_automatic_refresh(demo_site, server, new_page):
     from playwright.sync_api import expect
 

@@ -391,65 +391,72 @@
     status.dataset.kind = kind || "";
   }
 
-  async function toggleRead(button) {
+  async function whileBusy(button, work) {
+    // aria-disabled, not disabled: a disabled button would drop the keyboard focus.
+    if (button.getAttribute("aria-disabled") === "true") return;
+    button.setAttribute("aria-disabled", "true");
+    try {
+      await work();
+    } finally {
+      button.removeAttribute("aria-disabled");
+    }
+  }
+
+  function toggleRead(button) {
     const read = button.dataset.action === "read";
-    button.disabled = true;
-    try {
-      await api(`${urls.alerts}/${button.dataset.id}/${read ? "read" : "unread"}`, { method: "POST" });
-      setStatus(read ? gettext("Alert marked read.") : gettext("Alert marked unread."));
-      await refresh();
-    } catch (error) {
-      button.disabled = false;
-      handleError(error);
-    }
+    return whileBusy(button, async () => {
+      try {
+        await api(`${urls.alerts}/${button.dataset.id}/${read ? "read" : "unread"}`, { method: "POST" });
+        setStatus(read ? gettext("Alert marked read.") : gettext("Alert marked unread."));
+        await refresh();
+      } catch (error) {
+        handleError(error);
+      }
+    });
   }
 
-  async function markAllRead() {
-    const button = $("read-all");
-    button.disabled = true;
-    try {
-      // The shown filters apply: "all" means all the alerts on screen.
-      const { marked } = await api(withParams(urls.readAll, filterParams()), { method: "POST" });
-      setStatus(
-        interpolate(
-          ngettext("%(count)s alert marked read.", "%(count)s alerts marked read.", marked),
-          { count: marked },
-          true,
-        ),
-      );
-      await refresh();
-    } catch (error) {
-      handleError(error);
-    } finally {
-      button.disabled = false;
-    }
+  function markAllRead() {
+    return whileBusy($("read-all"), async () => {
+      try {
+        // The shown filters apply: "all" means all the alerts on screen.
+        const { marked } = await api(withParams(urls.readAll, filterParams()), { method: "POST" });
+        setStatus(
+          interpolate(
+            ngettext("%(count)s alert marked read.", "%(count)s alerts marked read.", marked),
+            { count: marked },
+            true,
+          ),
+        );
+        await refresh();
+      } catch (error) {
+        handleError(error);
+      }
+    });
   }
 
-  async function generate() {
-    const button = $("generate-button");
+  function generate() {
     const result = $("generate-result");
-    button.disabled = true;
-    result.textContent = gettext("Regenerating…");
-    try {
-      const counts = await api(urls.generate, { method: "POST" });
-      result.textContent = interpolate(
-        gettext("Alerts regenerated: %(created)s created, %(updated)s updated, %(resolved)s resolved, %(unchanged)s unchanged (%(duration)s ms)."),
-        {
-          created: counts.alerts_created,
-          updated: counts.alerts_updated,
-          resolved: counts.alerts_resolved,
-          unchanged: counts.alerts_unchanged,
-          duration: counts.duration_ms,
-        },
-        true,
-      );
-      await refresh();
-    } catch (error) {
-      if (error instanceof SessionExpired) handleError(error);
-      else result.textContent = describe(error);
-    } finally {
-      button.disabled = false;
-    }
+    return whileBusy($("generate-button"), async () => {
+      result.textContent = gettext("Regenerating…");
+      try {
+        const counts = await api(urls.generate, { method: "POST" });
+        result.textContent = interpolate(
+          gettext("Alerts regenerated: %(created)s created, %(updated)s updated, %(resolved)s resolved, %(unchanged)s unchanged (%(duration)s ms)."),
+          {
+            created: counts.alerts_created,
+            updated: counts.alerts_updated,
+            resolved: counts.alerts_resolved,
+            unchanged: counts.alerts_unchanged,
+            duration: counts.duration_ms,
+          },
+          true,
+        );
+        await refresh();
+      } catch (error) {
+        if (error instanceof SessionExpired) handleError(error);
+        else result.textContent = describe(error);
+      }
+    });
   }
 
   // --- Errors -----------------------------------------------------------------
@@ -494,8 +501,14 @@
     });
     restoreFilters();
 
-    const saved = JSON.parse(sessionStorage.getItem(STORAGE_KEY) || "null");
-    if (saved && saved.refresh && tokenExpiry(saved.refresh) > Date.now()) {
+    let saved = null;
+    try {
+      saved = JSON.parse(sessionStorage.getItem(STORAGE_KEY) || "null");
+      if (saved && !(tokenExpiry(saved.refresh) > Date.now())) saved = null;
+    } catch {
+      saved = null; // Unreadable leftovers: sign in again.
+    }
+    if (saved) {
       state.access = saved.access;
       state.refresh = saved.refresh;
       start().catch(handleError);
