@@ -195,6 +195,17 @@ def test_completion_time_is_read_only(technician_client, pump):
     assert response.json()["completed_at"] is None
 
 
+def test_a_partial_update_answers_the_whole_maintenance(technician_client, pump):
+    """Found by the schema fuzzer: an unassigned maintenance lost `assigned_to_username` on PATCH."""
+    maintenance = MaintenanceFactory(asset=pump)
+
+    response = technician_client.patch(f"/api/maintenances/{maintenance.pk}", {"title": "Renamed"})
+
+    assert response.status_code == 200
+    assert response.json() == technician_client.get(f"/api/maintenances/{maintenance.pk}").json()
+    assert response.json()["assigned_to_username"] is None
+
+
 def test_moving_a_maintenance_to_another_asset(manager_client, plan):
     truck_id = plan[2].asset_id
 

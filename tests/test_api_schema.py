@@ -152,3 +152,29 @@ def test_swagger_ui_is_served_from_local_static_files(api_client, client):
     for asset in assets:
         assert asset.startswith("/static/"), asset
         assert client.get(asset).status_code == 200, asset
+
+
+def test_token_refresh_documents_a_bad_refresh_token(schema, api_client):
+    responses = schema["paths"]["/api/auth/token/refresh/"]["post"]["responses"]
+
+    assert {"200", "400", "401"} <= set(responses)
+    assert api_client.post("/api/auth/token/refresh/", {"refresh": "00"}).status_code == 401
+
+
+def test_empty_filter_values_are_documented_as_no_filter(schema, manager_client):
+    """An empty `?is_read=` is no filter; an empty choice of a list (`?priority=`) is refused."""
+    params = {p["name"]: p for p in schema["paths"]["/api/alerts/"]["get"]["parameters"]}
+
+    assert params["is_read"]["allowEmptyValue"] is True
+    assert params["ordering"]["allowEmptyValue"] is True
+    assert "allowEmptyValue" not in params["priority"]
+    assert manager_client.get("/api/alerts?is_read=&ordering=").status_code == 200
+    assert manager_client.get("/api/alerts?priority=").status_code == 400
+
+
+def test_a_malformed_body_is_a_documented_400(schema, manager_client):
+    response = manager_client.post("/api/assets", data="{not json", content_type="application/json")
+    documented = schema["paths"]["/api/assets/"]["post"]["responses"]["400"]["content"]["application/json"]
+
+    assert response.status_code == 400
+    assert {"required": ["detail"]}.items() <= documented["schema"]["anyOf"][1].items()

@@ -1,5 +1,6 @@
 """OpenAPI generation: the error responses every operation can give."""
 
+import django_filters
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular import openapi
 from rest_framework import permissions, serializers
@@ -10,9 +11,14 @@ ERROR_CODES_DESCRIPTIONS = {
     "404": _("No object with this id."),
 }
 VALIDATION_ERROR_SCHEMA = {
-    "type": "object",
-    "description": "Messages per field or query parameter (`non_field_errors` for the whole input).",
-    "additionalProperties": {"type": "array", "items": {"type": "string"}},
+    "description": (
+        "Messages per field or query parameter (`non_field_errors` for the whole input), "
+        "or a `detail` when the body cannot be read at all (malformed JSON)."
+    ),
+    "anyOf": [
+        {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}},
+        {"type": "object", "properties": {"detail": {"type": "string"}}, "required": ["detail"]},
+    ],
 }
 
 
@@ -35,6 +41,17 @@ class AutoSchema(openapi.AutoSchema):
         if getattr(self.view, "action", None) in getattr(self.view, "filtered_actions", ()):
             return getattr(self.view, "filter_backends", [])
         return super().get_filter_backends()
+
+    def _get_filter_parameters(self):
+        # django-filter reads an empty value (`?is_read=`, `?ordering=`) as no filter at all;
+        # only an empty choice of a multiple-choice filter (`?status=`) is a 400.
+        parameters = super()._get_filter_parameters()
+        filterset_class = getattr(self.view, "filterset_class", None)
+        filters = filterset_class.base_filters if filterset_class else {}
+        for parameter in parameters:
+            if not isinstance(filters.get(parameter["name"]), django_filters.MultipleChoiceFilter):
+                parameter["allowEmptyValue"] = True
+        return parameters
 
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)

@@ -16,8 +16,9 @@ class MaintenanceSerializer(serializers.ModelSerializer):
         required=False,
         help_text="Id of the assigned user.",
     )
+    # No `default`: DRF leaves a field with a default out of a PATCH response.
     assigned_to_username = serializers.CharField(
-        source="assigned_to.username", read_only=True, allow_null=True, default=None
+        source="assigned_to.username", read_only=True, allow_null=True
     )
 
     class Meta:
