@@ -162,6 +162,21 @@ def refresh_asset_alerts(asset_ids: Iterable[int]) -> GenerationResult | None:
         return None
 
 
+def hold_alerts_write_lock() -> None:
+    """Wait for a merge in progress, and keep merges out until this transaction ends.
+
+    Deleting an asset or a maintenance takes it before its delete statements:
+    a merge running at the same time could otherwise insert an alert that
+    points at the row being deleted, and one of the two transactions would
+    fail on the foreign key. Both take this lock before any row lock, so they
+    cannot deadlock. PostgreSQL only: SQLite runs one writer at a time.
+    """
+    if connection.vendor != "postgresql" or not connection.in_atomic_block:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [WRITE_LOCK_KEY])
+
+
 def _acquire_generation_lock(*, wait: bool) -> bool:
     """Take the cluster-wide generation locks for the current transaction.
 
