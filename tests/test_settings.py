@@ -7,15 +7,20 @@ import sys
 from pathlib import Path
 
 MANAGE = Path(__file__).resolve().parent.parent / "manage.py"
+# The configuration under test, and what other tests set in this process (the
+# browser tests allow sync database calls under Playwright's event loop).
+NOT_INHERITED = {
+    "SECRET_KEY",
+    "DEBUG",
+    "ALLOWED_HOSTS",
+    "DJANGO_SETTINGS_MODULE",
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
+}
 
 
 def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
     """Run manage.py in a fresh process with only the given configuration."""
-    base = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in {"SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "DJANGO_SETTINGS_MODULE"}
-    }
+    base = {key: value for key, value in os.environ.items() if key not in NOT_INHERITED}
     return subprocess.run(
         [sys.executable, str(MANAGE), *args],
         env={**base, "ALERTSITE_ENV_FILE": "/nonexistent/alertsite.env", **env},

@@ -3,6 +3,7 @@
 import json
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
 
 from alerts.choices import AlertKind, RunStatus, RunTrigger
 from alerts.services import GenerationFailed, generate_alerts
@@ -42,7 +43,14 @@ class Command(BaseCommand):
             help="What started this run, recorded in the run history (default: cli).",
         )
 
-    def handle(self, *args, dry_run, json: bool, asset_ids, trigger, **options):
+    def handle(self, *args, **options):
+        try:
+            self.generate(**options)
+        except DatabaseError as error:
+            # Before a run could be recorded: the database is down or DATABASE_URL is wrong.
+            raise CommandError(f"Database unavailable: {_one_line(error)}") from None
+
+    def generate(self, *, dry_run, json: bool, asset_ids, trigger, **options):
         if asset_ids:
             unknown = sorted(
                 set(asset_ids) - set(Asset.objects.filter(pk__in=asset_ids).values_list("pk", flat=True))
@@ -54,7 +62,7 @@ class Command(BaseCommand):
         except GenerationFailed as failure:
             if json:
                 self.stdout.write(_dumps(failure.result.as_dict()))
-            raise CommandError(f"Generation failed: {failure.result.error}") from None
+            raise CommandError(f"Generation failed: {_one_line(failure.result.error)}") from None
 
         if json:
             self.stdout.write(_dumps(result.as_dict()))
@@ -71,3 +79,8 @@ class Command(BaseCommand):
 
 def _dumps(data: dict) -> str:
     return json.dumps(data, sort_keys=True)
+
+
+def _one_line(error) -> str:
+    """PostgreSQL's messages span lines (DETAIL, HINT): one line for cron logs and stderr."""
+    return " ".join(str(error).split())
