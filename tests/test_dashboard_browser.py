@@ -62,13 +62,22 @@ def browser():
         missing("Playwright is not installed (pip install -r requirements-dev.txt)")
     if not CHROMIUM.exists():
         missing(f"{CHROMIUM} is missing (Debian/Ubuntu: apt-get install chromium)")
-    # Playwright's sync API keeps an event loop in this thread; pytest-django's
-    # flush between tests is plain synchronous code that Django would refuse there.
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+    # Playwright's sync API keeps an event loop in this thread while the browser
+    # is open, and Django refuses pytest-django's synchronous flush after each
+    # test there. These tests never use the database from this process
+    # otherwise; the switch is undone when the module is done.
+    saved = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+            yield browser
+            browser.close()
+    finally:
+        if saved is None:
+            del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = saved
 
 
 @pytest.fixture
