@@ -1,10 +1,12 @@
 """Assets: the pumps, vehicles and machines that get maintained."""
 
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from assets.choices import AssetStatus, Criticality
+
+MAX_INTERVAL_DAYS = 36_500
 
 
 class Asset(models.Model):
@@ -21,7 +23,9 @@ class Asset(models.Model):
         _("maintenance interval (days)"),
         null=True,
         blank=True,
-        validators=[MinValueValidator(1)],
+        # At most a century: a larger number is a typing error, and the same
+        # bound holds on every database (SQLite would store any 64-bit value).
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_INTERVAL_DAYS)],
         help_text=_("Preventive interval: an alert is raised when no maintenance was done for longer."),
     )
     commissioned_on = models.DateField(_("commissioned on"), null=True, blank=True)

@@ -134,3 +134,10 @@ def test_complete_maintenance_refuses_a_cancelled_one():
     maintenance.refresh_from_db()
     assert maintenance.status == MaintenanceStatus.CANCELLED
     assert maintenance.completed_at is None
+
+
+def test_every_model_change_has_its_migration():
+    from django.core.management import call_command
+
+    # Exits non-zero (SystemExit) when a model differs from its migrations.
+    call_command("makemigrations", "--check", "--dry-run", verbosity=0)
