@@ -61,15 +61,15 @@ class AlertViewSet(ReadOnlyModelViewSet):
     @extend_schema(summary="Mark an alert read", request=None, responses=AlertSerializer)
     @action(detail=True, methods=["post"])
     def read(self, request, pk=None):
-        alert = self.get_object()
-        services.mark_read(alerts=Alert.objects.filter(pk=alert.pk), user=request.user)
+        # Marked first, so one fetch returns the fresh alert (an unknown id
+        # marks nothing, and the fetch answers 404).
+        services.mark_read(alerts=Alert.objects.filter(pk=pk), user=request.user)
         return Response(self.get_serializer(self.get_object()).data)
 
     @extend_schema(summary="Mark an alert unread", request=None, responses=AlertSerializer)
     @action(detail=True, methods=["post"])
     def unread(self, request, pk=None):
-        alert = self.get_object()
-        services.mark_unread(alerts=Alert.objects.filter(pk=alert.pk))
+        services.mark_unread(alerts=Alert.objects.filter(pk=pk))
         return Response(self.get_serializer(self.get_object()).data)
 
     @extend_schema(

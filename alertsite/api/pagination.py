@@ -17,11 +17,20 @@ class OptionalLimitOffsetPagination(LimitOffsetPagination):
     page_size = 100
     max_limit = 1000
 
-    def paginate_queryset(self, queryset, request, view=None):
+    def paginate_queryset(self, queryset, request, view=None, count_queryset=None):
+        """A page of `queryset`, or None without `limit`/`offset`.
+
+        `count_queryset` (the same rows, more cheaply counted) gives the count.
+        """
         params = request.query_params
         if self.limit_query_param not in params and self.offset_query_param not in params:
             return None
+        self.count_queryset = count_queryset
         return super().paginate_queryset(queryset, request, view)
+
+    def get_count(self, queryset):
+        counted = getattr(self, "count_queryset", None)
+        return super().get_count(queryset if counted is None else counted)
 
     def get_limit(self, request):
         if self.limit_query_param not in request.query_params:

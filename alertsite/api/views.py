@@ -49,8 +49,13 @@ class RowListModelMixin:
 
     def list(self, request, *args, **kwargs):
         row_serializer = RowSerializer.of(self.get_serializer_class())
-        rows = row_serializer.rows(self.filter_queryset(self.get_queryset()))
-        page = self.paginate_queryset(rows)
+        queryset = self.filter_queryset(self.get_queryset())
+        rows = row_serializer.rows(queryset)
+        page = None
+        if self.paginator is not None:
+            # Counted on the queryset: the rows' related columns (asset code…)
+            # would keep a join in the COUNT that costs more than the count itself.
+            page = self.paginator.paginate_queryset(rows, request, view=self, count_queryset=queryset)
         if page is not None:
             return self.get_paginated_response(row_serializer.represent(page))
         if self.unpaginated_limit is not None:
