@@ -320,12 +320,14 @@
           actions.push(button);
         }
 
+        const dueCell = cell(gettext("Due date"), due);
+        dueCell.className = "due-date";
         tr.append(
           cell(gettext("Priority"), badge),
           cell(gettext("Alert"), title, message),
           cell(gettext("Asset"), asset, assetName),
           cell(gettext("Maintenance"), kind, maintenance),
-          cell(gettext("Due date"), due),
+          dueCell,
           cell(gettext("Read state"), readState, ...actions),
         );
         return tr;
