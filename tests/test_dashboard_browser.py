@@ -109,10 +109,11 @@ def seed(site) -> None:
 
 @pytest.fixture
 def server(demo_site):
-    """Start the site's server (after the test configured and seeded it); its base URL."""
+    """Seed the site and start its server (after the test configured it); its base URL."""
     processes = []
 
     def start() -> str:
+        seed(demo_site)
         port = free_port()
         log = demo_site.root / "runserver.log"
         with log.open("w") as output:
@@ -192,11 +193,15 @@ def screenshot(page, name: str, capsys) -> Path:
 
 
 def sign_in(page, base: str, username: str, *, username_label="Username", password_label="Password"):
+    from playwright.sync_api import expect
+
     page.goto(base + "/")
     page.get_by_label(username_label).fill(username)
     page.get_by_label(password_label).fill(PASSWORD)
     # The keyboard alone signs in: Enter submits the form.
     page.get_by_label(password_label).press("Enter")
+    # Every scenario's demo data has alerts: wait for them.
+    expect(rows(page)).not_to_have_count(0)
 
 
 def rows(page):
@@ -206,7 +211,6 @@ def rows(page):
 def test_technician_sees_the_demo_alerts_and_marks_one_read(demo_site, server, new_page, capsys):
     from playwright.sync_api import expect
 
-    seed(demo_site)
     base = server()
     api = Api(base, "technician")
     alerts = api.call("GET", "/api/alerts")
@@ -253,11 +257,9 @@ def test_technician_sees_the_demo_alerts_and_marks_one_read(demo_site, server, n
 def test_keyboard_user_marks_an_alert_read_and_keeps_their_place(demo_site, server, new_page):
     from playwright.sync_api import expect
 
-    seed(demo_site)
     base = server()
     page = new_page()
     sign_in(page, base, "technician")
-    expect(rows(page)).not_to_have_count(0)
     unread = int(page.locator("#count-unread").inner_text())
 
     page.get_by_role("button", name="Mark all read").focus()
@@ -276,13 +278,11 @@ def test_keyboard_user_marks_an_alert_read_and_keeps_their_place(demo_site, serv
 def test_filters_survive_the_automatic_refresh(demo_site, server, new_page):
     from playwright.sync_api import expect
 
-    seed(demo_site)
     base = server()
     api = Api(base, "technician")
     critical = api.call("GET", "/api/alerts?priority=CRITICAL")
     page = new_page()
     sign_in(page, base, "technician")
-    expect(rows(page)).not_to_have_count(0)
 
     page.get_by_label("Priority").select_option("CRITICAL")
 
@@ -311,11 +311,9 @@ def test_filters_survive_the_automatic_refresh(demo_site, server, new_page):
 def test_a_maintenance_created_through_the_api_appears_without_a_reload(demo_site, server, new_page):
     from playwright.sync_api import expect
 
-    seed(demo_site)
     base = server()
     page = new_page()
     sign_in(page, base, "technician")
-    expect(rows(page)).not_to_have_count(0)
     count = rows(page).count()
     page.evaluate("window.notReloaded = true")
 
@@ -341,7 +339,7 @@ def test_a_maintenance_created_through_the_api_appears_without_a_reload(demo_sit
 def test_manager_sees_the_stale_warning_and_regenerates(demo_site, server, new_page, capsys):
     from playwright.sync_api import expect
 
-    seed(demo_site)
+    base = server()
     # No successful run for an hour: three 5-minute runs missed.
     demo_site.shell(
         "import datetime\n"
@@ -349,7 +347,6 @@ def test_manager_sees_the_stale_warning_and_regenerates(demo_site, server, new_p
         "from django.db.models import F\n"
         "GenerationRun.objects.update(started_at=F('started_at') - datetime.timedelta(hours=1))"
     )
-    base = server()
     page = new_page()
     sign_in(page, base, "manager")
 
@@ -372,12 +369,10 @@ def test_manager_sees_the_stale_warning_and_regenerates(demo_site, server, new_p
 def test_access_token_is_renewed_before_it_expires(demo_site, server, new_page):
     from playwright.sync_api import expect
 
-    seed(demo_site)
     base = server()
     page = new_page()
     page.clock.install()
     sign_in(page, base, "technician")
-    expect(rows(page)).not_to_have_count(0)
 
     # JWT_ACCESS_MINUTES is 30: the page renews the token within its last minute.
     with page.expect_request(lambda request: request.url.endswith("/api/auth/token/refresh")) as renewal:
@@ -394,7 +389,6 @@ def test_french_browser_on_a_phone_gets_the_french_dashboard(demo_site, server, 
 
     # Alerts are written in the site's language when they are generated.
     demo_site.configure(LANGUAGE_CODE="fr")
-    seed(demo_site)
     base = server()
     page = new_page(locale="fr-FR", viewport={"width": 390, "height": 844})
 
