@@ -266,15 +266,20 @@ def _merge_desired_alerts(*, now: datetime.datetime, asset_ids: list[int] | None
     columns = ", ".join(rules.DESIRED_COLUMNS)
     with connection.cursor() as cursor:
         if asset_ids is None:
+            if connection.vendor == "postgresql":
+                # Measured with bench/run at 1M maintenances; reset at the end:
+                # - A full run joins whole sets: hash joins. When the statistics
+                #   say alerts_alert is empty (a first run, or after a rolled-back
+                #   one), the planner picks a nested loop that rescans the table
+                #   the INSERT is filling: minutes instead of seconds.
+                # - JIT-compiling the rules' query took 0.4 s and saved less.
+                cursor.execute(
+                    "SELECT current_setting('enable_nestloop'), current_setting('jit'), "
+                    "set_config('enable_nestloop', 'off', true), set_config('jit', 'off', true)"
+                )
+                planner = cursor.fetchone()[:2]
             _fill_desired_table(cursor, columns, select_sql, select_params)
             source, source_params = DESIRED_TABLE, []
-            if connection.vendor == "postgresql":
-                # A full run joins whole sets: hash joins. When the statistics
-                # say alerts_alert is empty (a first run, or after a rolled-back
-                # one), the planner picks a nested loop that rescans the table
-                # the INSERT is filling: minutes instead of seconds at 1M
-                # maintenances (bench/run). Reset at the end of the merge.
-                cursor.execute("SET LOCAL enable_nestloop = off")
         else:
             # A few assets: evaluating the rules inline in each statement is
             # cheaper than creating, analysing and dropping a temporary table.
@@ -339,7 +344,9 @@ def _merge_desired_alerts(*, now: datetime.datetime, asset_ids: list[int] | None
         if asset_ids is None:
             cursor.execute(f"DROP TABLE {DESIRED_TABLE}")
             if connection.vendor == "postgresql":
-                cursor.execute("SET LOCAL enable_nestloop = on")
+                cursor.execute(
+                    "SELECT set_config('enable_nestloop', %s, true), set_config('jit', %s, true)", planner
+                )
 
     desired_total = sum(by_kind.values())
     return {
@@ -409,7 +416,8 @@ def _fill_desired_table(cursor, columns: str, select_sql: str, select_params) ->
     cursor.execute(f"INSERT INTO {DESIRED_TABLE} ({columns}) {select_sql}", select_params)
     if connection.vendor == "postgresql":
         # Temporary tables are never auto-analyzed; without statistics the
-        # planner picks nested loops over a million rows.
+        # planner misjudges the merge's joins (the resolve step took twice as
+        # long at 1M maintenances, bench/run).
         cursor.execute(f"ANALYZE {DESIRED_TABLE}")
 
 

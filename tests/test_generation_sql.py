@@ -43,13 +43,16 @@ def test_a_scoped_refresh_follows_a_change_of_language():
 
 
 @pytest.mark.postgres
-def test_a_full_run_keeps_its_planner_setting_to_itself():
+def test_a_full_run_keeps_its_planner_settings_to_itself():
     AssetFactory(status=AssetStatus.OUT_OF_SERVICE)
+    query = "SELECT current_setting('enable_nestloop'), current_setting('jit')"
     with connection.cursor() as cursor:
-        cursor.execute("SHOW enable_nestloop")
-        before = cursor.fetchone()[0]
+        cursor.execute("SET jit = off")
+        cursor.execute(query)
+        before = cursor.fetchone()
 
         generate_alerts()
 
-        cursor.execute("SHOW enable_nestloop")
-        assert cursor.fetchone()[0] == before == "on"
+        cursor.execute(query)
+        assert cursor.fetchone() == before == ("on", "off")
+        cursor.execute("RESET jit")
