@@ -13,8 +13,14 @@ class Alert(models.Model):
     priority = models.CharField(_("priority"), max_length=10, choices=Priority.choices)
     # 1 (LOW) … 4 (CRITICAL): lets the database sort by urgency with an index.
     priority_rank = models.PositiveSmallIntegerField(_("priority rank"), editable=False)
+    # No index of its own: alert_asset_active_idx (asset, is_active) serves the
+    # lookups by asset, and every index costs each generation's inserts.
     asset = models.ForeignKey(
-        "assets.Asset", on_delete=models.CASCADE, related_name="alerts", verbose_name=_("asset")
+        "assets.Asset",
+        on_delete=models.CASCADE,
+        related_name="alerts",
+        verbose_name=_("asset"),
+        db_index=False,
     )
     maintenance = models.ForeignKey(
         "maintenance.Maintenance",
@@ -37,6 +43,8 @@ class Alert(models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("read by"),
+        # Indexed only where set (alert_read_by_idx): new alerts are unread.
+        db_index=False,
     )
     created_at = models.DateTimeField(_("created at"))
     updated_at = models.DateTimeField(_("updated at"))
@@ -65,6 +73,10 @@ class Alert(models.Model):
                 fields=["is_active", "-priority_rank", "due_date", "id"], name="alert_active_urgency_idx"
             ),
             models.Index(fields=["asset", "is_active"], name="alert_asset_active_idx"),
+            # Deleting a user clears read_by; most alerts have none.
+            models.Index(
+                fields=["read_by"], condition=models.Q(read_by__isnull=False), name="alert_read_by_idx"
+            ),
         ]
 
     def __str__(self) -> str:
