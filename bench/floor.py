@@ -1,9 +1,9 @@
 """Floors: the same work done the cheapest way we can write it by hand.
 
-Generation floor: one PostgreSQL statement (writable CTEs) that computes the
-rules' rows and merges them into `alerts_alert` exactly as a generation does
-(create, update with the unread-on-escalation rule, resolve). The bench runs it
-in a transaction it rolls back, so the product then starts from the same state.
+Generation floor: one PostgreSQL statement. On an empty table (the first full
+run) an INSERT … SELECT of the rules' rows; otherwise writable CTEs that compute
+the rules' rows and merge them into `alerts_alert` exactly as a generation does
+(create, update with the unread-on-escalation rule, resolve).
 
 API floor: bare Django views without authentication, permissions, filters or
 DRF: the same rows fetched with `values()` and dumped with orjson. Mounted only
@@ -115,10 +115,8 @@ def alert_read(request, pk: int):
     return _json(row)
 
 
-# One statement: desired rows (the three rules), then update, resolve and
-# insert against the same snapshot. The CTE `desired` is computed once.
-GENERATION_SQL = """
-WITH desired AS MATERIALIZED (
+# The rules of DESIGN §3 as one SELECT, with the columns of alerts_alert.
+DESIRED_SQL = """
     SELECT 'MAINTENANCE_OVERDUE'::varchar AS kind, m.asset_id, m.id AS maintenance_id,
            CASE WHEN m.scheduled_date <= %(critical_before)s OR a.criticality = 'CRITICAL'
                 THEN 'CRITICAL' ELSE 'HIGH' END AS priority,
@@ -176,6 +174,16 @@ WITH desired AS MATERIALIZED (
     ) a
     WHERE a.status IN ('NEEDS_MAINTENANCE', 'OUT_OF_SERVICE')
        OR %(today)s - a.last_done_on > a.maintenance_interval_days
+"""
+
+# One statement: desired rows (the three rules), then update, resolve and
+# insert against the same snapshot. The CTE `desired` is computed once.
+MERGE_SQL = (
+    """
+WITH desired AS MATERIALIZED (
+"""
+    + DESIRED_SQL
+    + """
 ),
 updated AS (
     UPDATE alerts_alert a SET
@@ -212,17 +220,37 @@ created AS (
 SELECT (SELECT count(*) FROM created), (SELECT count(*) FROM updated), (SELECT count(*) FROM resolved),
        (SELECT count(*) FROM desired)
 """
+)
+
+# On an empty table (the first full run) the least work is one INSERT … SELECT.
+INSERT_SQL = (
+    """
+INSERT INTO alerts_alert (kind, asset_id, maintenance_id, priority, priority_rank, title, message,
+                          due_date, is_active, is_read, created_at, updated_at)
+SELECT d.*, true, false, %(now)s, %(now)s FROM (
+"""
+    + DESIRED_SQL
+    + """
+) d
+"""
+)
 
 
 def generation_floor(
-    *, asset_ids: list[int] | None = None, now: datetime.datetime | None = None, commit: bool = False
+    *,
+    asset_ids: list[int] | None = None,
+    now: datetime.datetime | None = None,
+    commit: bool = False,
+    empty: bool = False,
 ) -> dict:
-    """Run the one-statement generation and time it, commit included when `commit`.
+    """Run the hand-written generation and time it, commit included when `commit`.
 
-    Rolled back otherwise, so that the product then runs on the same data
-    (a rollback skips the commit's WAL flush, which is small unless the run
-    writes many rows: the first full run commits, then the bench empties the
-    table again). PostgreSQL only (writable CTEs). Returns the seconds and the
+    `empty` (the first full run, on an empty table): one INSERT … SELECT of the
+    rules' rows. Otherwise one statement that merges them (MERGE_SQL). Rolled
+    back unless `commit`, so that the product then runs on the same data (a
+    rollback skips the commit's WAL flush, which is small unless the run writes
+    many rows: the bench commits the first run's floor, then empties the table
+    again). PostgreSQL only (writable CTEs). Returns the seconds and the
     counts, which must equal the product's on the same data.
     """
     if connection.vendor != "postgresql":
@@ -240,7 +268,7 @@ def generation_floor(
         "ids": asset_ids,
     }
     scoped = asset_ids is not None
-    sql = GENERATION_SQL.format(
+    sql = (INSERT_SQL if empty else MERGE_SQL).format(
         scope_maintenance="AND m.asset_id = ANY(%(ids)s)" if scoped else "",
         scope_asset="AND a.id = ANY(%(ids)s)" if scoped else "",
         scope_alert="AND a.asset_id = ANY(%(ids)s)" if scoped else "",
@@ -251,7 +279,10 @@ def generation_floor(
             # Same planner setting as the product's full run (alerts/services.py).
             cursor.execute("SET LOCAL enable_nestloop = off")
         cursor.execute(sql, params)
-        created, updated, resolved, desired = cursor.fetchone()
+        if empty:
+            created, updated, resolved, desired = cursor.rowcount, 0, 0, cursor.rowcount
+        else:
+            created, updated, resolved, desired = cursor.fetchone()
         transaction.set_rollback(not commit)
     seconds = time.perf_counter() - started
     return {
