@@ -58,9 +58,9 @@ class AlertAdmin(admin.ModelAdmin):
         if "is_read" in form.changed_data:
             alerts = Alert.objects.filter(pk=obj.pk)
             if obj.is_read:
-                mark_read(alerts=alerts, user=request.user)
+                mark_read(alerts=alerts, user=request.user, many=False)
             else:
-                mark_unread(alerts=alerts)
+                mark_unread(alerts=alerts, many=False)
 
     def get_urls(self):
         return [

@@ -168,7 +168,8 @@ def refresh_asset_alerts(asset_ids: Iterable[int]) -> GenerationResult | None:
 def hold_alerts_write_lock() -> None:
     """Wait for a merge in progress, and keep merges out until this transaction ends.
 
-    Deleting an asset or a maintenance takes it before its delete statements:
+    Marking many alerts read or unread takes it (see `mark_read`), and
+    deleting an asset or a maintenance takes it before its delete statements:
     a merge running at the same time could otherwise insert an alert that
     points at the row being deleted, and one of the two transactions would
     fail on the foreign key. Both take this lock before any row lock, so they
@@ -454,13 +455,27 @@ def _record_failure(run: GenerationRun | None, result: GenerationResult, now: da
             logger.exception("Could not record the failed generation run %s.", run.pk)
 
 
-def mark_read(*, alerts: QuerySet[Alert], user, now: datetime.datetime | None = None) -> int:
-    """Mark unread alerts read by `user`; returns how many changed."""
+def mark_read(
+    *, alerts: QuerySet[Alert], user, now: datetime.datetime | None = None, many: bool = True
+) -> int:
+    """Mark unread alerts read by `user`; returns how many changed.
+
+    `many` (read-all, admin actions) first waits for a merge in progress: two
+    statements updating many of the same rows in different orders could
+    deadlock. Marking one alert (`many=False`) locks a single row and need not
+    wait for a whole generation.
+    """
     now = now or timezone.now()
-    return alerts.filter(is_read=False).update(is_read=True, read_at=now, read_by=user, updated_at=now)
+    with transaction.atomic():
+        if many:
+            hold_alerts_write_lock()
+        return alerts.filter(is_read=False).update(is_read=True, read_at=now, read_by=user, updated_at=now)
 
 
-def mark_unread(*, alerts: QuerySet[Alert], now: datetime.datetime | None = None) -> int:
-    """Mark read alerts unread again; returns how many changed."""
+def mark_unread(*, alerts: QuerySet[Alert], now: datetime.datetime | None = None, many: bool = True) -> int:
+    """Mark read alerts unread again; returns how many changed (`many` as for `mark_read`)."""
     now = now or timezone.now()
-    return alerts.filter(is_read=True).update(is_read=False, read_at=None, read_by=None, updated_at=now)
+    with transaction.atomic():
+        if many:
+            hold_alerts_write_lock()
+        return alerts.filter(is_read=True).update(is_read=False, read_at=None, read_by=None, updated_at=now)

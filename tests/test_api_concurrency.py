@@ -234,3 +234,36 @@ def test_a_delete_waits_for_the_merge_in_progress(superuser, other_session):
     assert answered == {"status": 204}
     assert not Maintenance.objects.filter(pk=maintenance.pk).exists()
     assert not Alert.objects.filter(maintenance_id=maintenance.pk).exists()
+
+
+@pytest.mark.parametrize(
+    ("path", "waits"),
+    [("/api/alerts/read-all", True), ("/api/alerts/{pk}/read", False)],
+)
+def test_read_all_waits_for_the_merge_in_progress_and_one_read_does_not(
+    superuser, other_session, path, waits
+):
+    """read-all and a merge update many of the same rows: they take turns, never deadlock."""
+    MaintenanceFactory(scheduled_date=timezone.localdate())
+    alert = Alert.objects.get()
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {AccessToken.for_user(superuser)}")
+    other_session.execute("SELECT pg_advisory_lock(%s)", [WRITE_LOCK_KEY])
+    answered = {}
+
+    def mark():
+        try:
+            answered["status"] = client.post(path.format(pk=alert.pk)).status_code
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=mark)
+    thread.start()
+    thread.join(timeout=1.0)
+    read_while_locked = Alert.objects.get().is_read
+    other_session.execute("SELECT pg_advisory_unlock(%s)", [WRITE_LOCK_KEY])
+    thread.join(timeout=10)
+
+    assert read_while_locked is not waits
+    assert answered["status"] == 200
+    assert Alert.objects.get().is_read

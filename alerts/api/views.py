@@ -63,13 +63,13 @@ class AlertViewSet(ReadOnlyModelViewSet):
     def read(self, request, pk=None):
         # Marked first, so one fetch returns the fresh alert (an unknown id
         # marks nothing, and the fetch answers 404).
-        services.mark_read(alerts=Alert.objects.filter(pk=pk), user=request.user)
+        services.mark_read(alerts=Alert.objects.filter(pk=pk), user=request.user, many=False)
         return Response(self.get_serializer(self.get_object()).data)
 
     @extend_schema(summary="Mark an alert unread", request=None, responses=AlertSerializer)
     @action(detail=True, methods=["post"])
     def unread(self, request, pk=None):
-        services.mark_unread(alerts=Alert.objects.filter(pk=pk))
+        services.mark_unread(alerts=Alert.objects.filter(pk=pk), many=False)
         return Response(self.get_serializer(self.get_object()).data)
 
     @extend_schema(
