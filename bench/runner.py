@@ -225,6 +225,9 @@ def build_dataset(args, url: str, env: dict[str, str], assets: int, maintenances
 
 def vacuum(connection, *tables: str) -> None:
     """What autovacuum would have done by the time a real request comes."""
+    if connection.in_atomic_block:
+        # VACUUM cannot run in a transaction (the smoke test's).
+        return
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(f"VACUUM ANALYZE {', '.join(tables)}")

@@ -95,3 +95,36 @@ def test_the_table_shows_value_floor_ratio_and_result():
     assert table[2] == "| generation: first full run | 3.00 s | 2.00 s | 1.50× | ≤ 4 s | pass |"
     assert table[3] == "| GET /api/alerts p50, c=1 | 12.5 ms | 5.00 ms | 2.50× | ≤ 8 ms | **miss** |"
     assert table[4] == "| peak RSS | 120 MB | — | — |  |  |"
+
+
+def test_parked_alerts_come_back_as_they_were(fleet):
+    generate_alerts()
+    before = set(Alert.objects.filter(is_active=True).values_list("pk", "resolved_at"))
+    from django.db import connection
+
+    assert runner.park_alerts(connection, keep=3) == 3
+    assert Alert.objects.filter(is_active=True).count() == 3
+    runner.unpark_alerts(connection)
+
+    assert set(Alert.objects.filter(is_active=True).values_list("pk", "resolved_at")) == before
+
+
+def test_api_figures_read_wrk_cells():
+    cell = {"p50_us": 5000, "p95_us": 9000, "p99_us": 12000, "rps": 100.0}
+    results = {
+        key: {
+            "condition": "10 active alerts",
+            "product_c1": cell,
+            "product_c8": {**cell, "rps": 70.0},
+            "floor_c1": {**cell, "p50_us": 2000},
+            "floor_c8": {**cell, "rps": 100.0},
+        }
+        for key in runner.API_TARGETS
+    }
+
+    figures = {figure.name: figure for figure in runner.api_figures(results)}
+
+    limit = figures["GET /api/alerts?limit=50 [10 active alerts] p50, c=1"]
+    assert (limit.value, limit.floor, limit.passed) == (5.0, 2.0, True)
+    assert figures["GET /api/alerts/stats [10 active alerts] throughput, c=8"].passed is True
+    assert len(figures) == 6 * len(runner.API_TARGETS)
