@@ -260,6 +260,7 @@ def test_filter_by_asset_and_maintenance(manager_client, fleet):
         ("asset=abc", "asset"),
         ("asset=0", "asset"),
         ("maintenance=1.5", "maintenance"),
+        ("asset=5.0", "asset"),
         ("ordering=colour", "ordering"),
         ("priorty=HIGH", "priorty"),
     ],

@@ -6,6 +6,8 @@ unknown parameter (`?priorty=HIGH`) would be ignored, so the client would get
 every row and believe it got the filtered ones.
 """
 
+import re
+
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
@@ -42,11 +44,22 @@ class StrictBooleanFilter(django_filters.BooleanFilter):
 MAX_ID = 2**63 - 1
 
 
+class WholeNumberField(forms.IntegerField):
+    """Digits only: Django's IntegerField also takes `5.0` as 5, which the schema calls invalid."""
+
+    digits = re.compile(r"\s*\+?\d+\s*")
+
+    def to_python(self, value):
+        if value not in self.empty_values and not self.digits.fullmatch(str(value)):
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        return super().to_python(value)
+
+
 @extend_schema_field({"type": "integer", "minimum": 1, "maximum": MAX_ID})
 class IdFilter(django_filters.NumberFilter):
     """The id of a related object: a positive whole number a primary key can hold."""
 
-    field_class = forms.IntegerField
+    field_class = WholeNumberField
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("min_value", 1)
