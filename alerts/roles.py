@@ -42,11 +42,32 @@ def sync_role_groups(apps) -> None:
         app_config.models_module = None
 
     Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    for group_name, perms in ROLE_PERMISSIONS.items():
+    for group_name in ROLE_PERMISSIONS:
         group, _ = Group.objects.get_or_create(name=group_name)
-        wanted = [
-            Permission.objects.get(content_type__app_label=app_label, codename=codename)
-            for app_label, codename in perms
-        ]
-        group.permissions.set(wanted)
+        group.permissions.set(_permissions(apps, group_name))
+
+
+def restore_missing_role_groups(sender, apps=None, using="default", **kwargs) -> None:
+    """post_migrate: recreate a role group that is missing, with its permissions.
+
+    A group that exists is left as it is, so permissions a site added to it in
+    the admin survive every `migrate`. What removes the groups is a database
+    flush (`manage.py flush`, the test runner's between transactional tests),
+    which sends post_migrate again after creating the permissions.
+    """
+    from django.apps import apps as global_apps
+
+    apps = apps or global_apps
+    Group = apps.get_model("auth", "Group")
+    for group_name in ROLE_PERMISSIONS:
+        group, created = Group.objects.using(using).get_or_create(name=group_name)
+        if created:
+            group.permissions.set(_permissions(apps, group_name, using=using))
+
+
+def _permissions(apps, group_name: str, using: str = "default") -> list:
+    Permission = apps.get_model("auth", "Permission")
+    return [
+        Permission.objects.using(using).get(content_type__app_label=app_label, codename=codename)
+        for app_label, codename in ROLE_PERMISSIONS[group_name]
+    ]

@@ -92,17 +92,6 @@ def demo_site(site):
 
 
 def seed(site) -> None:
-    # On PostgreSQL the site shares the test database, which pytest-django
-    # flushes after each of these tests, taking the role groups of the data
-    # migration with it: put them back, as the migration made them.
-    site.shell(
-        "from django.contrib.auth.models import Group, Permission\n"
-        "from alerts.roles import ROLE_PERMISSIONS\n"
-        "for name, perms in ROLE_PERMISSIONS.items():\n"
-        "    group, _ = Group.objects.get_or_create(name=name)\n"
-        "    group.permissions.set([Permission.objects.get(content_type__app_label=app, codename=code)\n"
-        "                           for app, code in perms])"
-    )
     site.manage("seed_demo", "--assets", "12", "--maintenances", "40")
     site.manage("generate_alerts", "--trigger", "cron")
 
