@@ -466,16 +466,19 @@ def mark_read(
     wait for a whole generation.
     """
     now = now or timezone.now()
-    with transaction.atomic():
-        if many:
-            hold_alerts_write_lock()
+    with _bulk_marking() if many else contextlib.nullcontext():
         return alerts.filter(is_read=False).update(is_read=True, read_at=now, read_by=user, updated_at=now)
 
 
 def mark_unread(*, alerts: QuerySet[Alert], now: datetime.datetime | None = None, many: bool = True) -> int:
     """Mark read alerts unread again; returns how many changed (`many` as for `mark_read`)."""
     now = now or timezone.now()
-    with transaction.atomic():
-        if many:
-            hold_alerts_write_lock()
+    with _bulk_marking() if many else contextlib.nullcontext():
         return alerts.filter(is_read=True).update(is_read=False, read_at=None, read_by=None, updated_at=now)
+
+
+@contextlib.contextmanager
+def _bulk_marking() -> Iterator[None]:
+    with transaction.atomic():
+        hold_alerts_write_lock()
+        yield
