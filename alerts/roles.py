@@ -53,21 +53,34 @@ def restore_missing_role_groups(sender, apps=None, using="default", **kwargs) ->
     A group that exists is left as it is, so permissions a site added to it in
     the admin survive every `migrate`. What removes the groups is a database
     flush (`manage.py flush`, the test runner's between transactional tests),
-    which sends post_migrate again after creating the permissions.
+    which sends post_migrate again after creating the permissions. After a
+    partial `migrate` (some app not there yet) it waits for a later one.
     """
     from django.apps import apps as global_apps
 
     apps = apps or global_apps
-    Group = apps.get_model("auth", "Group")
-    for group_name in ROLE_PERMISSIONS:
-        group, created = Group.objects.using(using).get_or_create(name=group_name)
-        if created:
-            group.permissions.set(_permissions(apps, group_name, using=using))
+    try:
+        Group = apps.get_model("auth", "Group")
+        Permission = apps.get_model("auth", "Permission")
+    except LookupError:
+        return
+    for group_name, wanted in ROLE_PERMISSIONS.items():
+        if Group.objects.using(using).filter(name=group_name).exists():
+            continue
+        found = [
+            permission
+            for app_label, codename in wanted
+            for permission in Permission.objects.using(using).filter(
+                content_type__app_label=app_label, codename=codename
+            )
+        ]
+        if len(found) == len(wanted):
+            Group.objects.using(using).create(name=group_name).permissions.set(found)
 
 
-def _permissions(apps, group_name: str, using: str = "default") -> list:
+def _permissions(apps, group_name: str) -> list:
     Permission = apps.get_model("auth", "Permission")
     return [
-        Permission.objects.using(using).get(content_type__app_label=app_label, codename=codename)
+        Permission.objects.get(content_type__app_label=app_label, codename=codename)
         for app_label, codename in ROLE_PERMISSIONS[group_name]
     ]

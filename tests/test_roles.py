@@ -5,6 +5,7 @@ from django.contrib.auth.models import Group, Permission
 from django.core.management import call_command
 
 from alerts.roles import MANAGERS, ROLE_PERMISSIONS, TECHNICIANS
+from tests.scheduling_site import SECRET, Site
 
 
 def codenames(group_name: str) -> set[tuple[str, str]]:
@@ -28,3 +29,24 @@ def test_migrate_keeps_a_permission_the_site_gave_a_role():
     call_command("migrate", verbosity=0)
 
     assert ("maintenance", "add_maintenance") in codenames(TECHNICIANS)
+
+
+def test_a_partial_migrate_of_a_new_database_then_a_full_one(tmp_path):
+    """`migrate maintenance` first: the alerts' permissions do not exist yet, and nothing fails."""
+    site = Site(tmp_path, f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    site.configure(SECRET_KEY=SECRET, DATABASE_URL=site.database_url)
+
+    site.manage("migrate", "maintenance", "--no-input")
+    site.manage("migrate", "--no-input")
+    groups = site.manage(
+        "shell",
+        "--verbosity",
+        "0",
+        "-c",
+        "from django.contrib.auth.models import Group\n"
+        "print(sorted((g.name, g.permissions.count()) for g in Group.objects.all()))",
+    )
+
+    assert groups.stdout.strip() == str(
+        sorted((name, len(perms)) for name, perms in ROLE_PERMISSIONS.items())
+    )
