@@ -208,30 +208,47 @@ def test_generations_and_api_writes_at_the_same_time(superuser, fleet, logged_er
     assert Asset.objects.filter(status=AssetStatus.RETIRED, alerts__is_active=True).count() == 0
 
 
-def test_a_delete_waits_for_the_merge_in_progress(superuser, other_session):
-    """The lock that makes the test above pass: a merge never sees a delete half-done."""
-    maintenance = MaintenanceFactory(scheduled_date=timezone.localdate())
+def request_during_a_merge(other_session, user, method: str, path: str, observe):
+    """Send one API request while another session holds the merge lock.
+
+    `observe()` runs after the request had a second to go through, still under
+    the lock; returns its result and the request's status once the lock is released.
+    """
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {AccessToken.for_user(superuser)}")
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {AccessToken.for_user(user)}")
     other_session.execute("SELECT pg_advisory_lock(%s)", [WRITE_LOCK_KEY])
     answered = {}
 
-    def delete():
+    def send():
         try:
-            answered["status"] = client.delete(f"/api/maintenances/{maintenance.pk}").status_code
+            answered["status"] = getattr(client, method)(path).status_code
         finally:
             connections.close_all()
 
-    thread = threading.Thread(target=delete)
+    thread = threading.Thread(target=send)
     thread.start()
     thread.join(timeout=1.0)
-    # (Its refresh on commit would wait too: the maintenance itself must still be there.)
-    waited = Maintenance.objects.filter(pk=maintenance.pk).exists()
+    seen = observe()
     other_session.execute("SELECT pg_advisory_unlock(%s)", [WRITE_LOCK_KEY])
     thread.join(timeout=10)
+    return seen, answered.get("status")
+
+
+def test_a_delete_waits_for_the_merge_in_progress(superuser, other_session):
+    """The lock that makes the test above pass: a merge never sees a delete half-done."""
+    maintenance = MaintenanceFactory(scheduled_date=timezone.localdate())
+
+    # (Its refresh on commit would wait too: the maintenance itself must still be there.)
+    waited, status = request_during_a_merge(
+        other_session,
+        superuser,
+        "delete",
+        f"/api/maintenances/{maintenance.pk}",
+        observe=lambda: Maintenance.objects.filter(pk=maintenance.pk).exists(),
+    )
 
     assert waited, "the delete did not wait for the merge"
-    assert answered == {"status": 204}
+    assert status == 204
     assert not Maintenance.objects.filter(pk=maintenance.pk).exists()
     assert not Alert.objects.filter(maintenance_id=maintenance.pk).exists()
 
@@ -246,24 +263,15 @@ def test_read_all_waits_for_the_merge_in_progress_and_one_read_does_not(
     """read-all and a merge update many of the same rows: they take turns, never deadlock."""
     MaintenanceFactory(scheduled_date=timezone.localdate())
     alert = Alert.objects.get()
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {AccessToken.for_user(superuser)}")
-    other_session.execute("SELECT pg_advisory_lock(%s)", [WRITE_LOCK_KEY])
-    answered = {}
 
-    def mark():
-        try:
-            answered["status"] = client.post(path.format(pk=alert.pk)).status_code
-        finally:
-            connections.close_all()
-
-    thread = threading.Thread(target=mark)
-    thread.start()
-    thread.join(timeout=1.0)
-    read_while_locked = Alert.objects.get().is_read
-    other_session.execute("SELECT pg_advisory_unlock(%s)", [WRITE_LOCK_KEY])
-    thread.join(timeout=10)
+    read_while_locked, status = request_during_a_merge(
+        other_session,
+        superuser,
+        "post",
+        path.format(pk=alert.pk),
+        observe=lambda: Alert.objects.get().is_read,
+    )
 
     assert read_while_locked is not waits
-    assert answered["status"] == 200
+    assert status == 200
     assert Alert.objects.get().is_read
