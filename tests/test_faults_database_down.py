@@ -1,8 +1,8 @@
 """The database does not answer: clients get a JSON 503 to retry, operators one readable line.
 
 A real server (gunicorn, production settings) and real processes, pointed at
-a PostgreSQL port where nothing listens. (`/healthz` is covered in
-test_scheduling; a generation killed half-way in test_generation_faults.)
+a PostgreSQL port where nothing listens. (A generation killed half-way is in
+test_generation_faults.)
 """
 
 import datetime
@@ -84,6 +84,15 @@ def server(tmp_path_factory):
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+def test_healthz_is_a_503_for_load_balancers(server):
+    base, _log = server
+
+    status, _headers, body = request(f"{base}/healthz")
+
+    assert status == 503
+    assert json.loads(body) == {"status": "unavailable", "database": "unreachable"}
 
 
 @pytest.mark.parametrize(
