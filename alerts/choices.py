@@ -16,11 +16,6 @@ class Priority(models.TextChoices):
     HIGH = "HIGH", _("High")
     CRITICAL = "CRITICAL", _("Critical")
 
-    @classmethod
-    def rank(cls, value: str) -> int:
-        """Order of urgency: LOW=1 … CRITICAL=4."""
-        return RANKS[value]
-
 
 RANKS = {Priority.LOW: 1, Priority.MEDIUM: 2, Priority.HIGH: 3, Priority.CRITICAL: 4}
 
@@ -38,3 +33,20 @@ class RunStatus(models.TextChoices):
     SUCCESS = "SUCCESS", _("Success")
     FAILED = "FAILED", _("Failed")
     SKIPPED = "SKIPPED", _("Skipped")
+
+
+class EventKind(models.TextChoices):
+    """What happened to an alert (DESIGN §10)."""
+
+    CREATED = "CREATED", _("Created")
+    ESCALATED = "ESCALATED", _("Escalated")
+    DEESCALATED = "DEESCALATED", _("De-escalated")
+    UPDATED = "UPDATED", _("Updated")
+    RESOLVED = "RESOLVED", _("Resolved")
+    READ = "READ", _("Read")
+    UNREAD = "UNREAD", _("Unread")
+    ACKNOWLEDGED = "ACKNOWLEDGED", _("Acknowledged")
+    UNACKNOWLEDGED = "UNACKNOWLEDGED", _("Unacknowledged")
+    SNOOZED = "SNOOZED", _("Snoozed")
+    UNSNOOZED = "UNSNOOZED", _("Unsnoozed")
+    ASSIGNED = "ASSIGNED", _("Assigned")

@@ -5,7 +5,7 @@ from django.db import models
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
-from alerts.choices import AlertKind, Priority, RunStatus, RunTrigger
+from alerts.choices import AlertKind, EventKind, Priority, RunStatus, RunTrigger
 
 
 class Alert(models.Model):
@@ -49,6 +49,38 @@ class Alert(models.Model):
     created_at = models.DateTimeField(_("created at"))
     updated_at = models.DateTimeField(_("updated at"))
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    # People on alerts (DESIGN §11). The assignee follows the work: the
+    # maintenance's assigned_to, or the asset's owner for asset alerts.
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_alerts",
+        verbose_name=_("assignee"),
+        db_index=False,
+    )
+    acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("acknowledged by"),
+        db_index=False,
+    )
+    snoozed_until = models.DateTimeField(_("snoozed until"), null=True, blank=True)
+    snoozed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("snoozed by"),
+        db_index=False,
+    )
+    snooze_reason = models.CharField(_("snooze reason"), max_length=255, blank=True, db_default="")
 
     class Meta:
         verbose_name = _("alert")
@@ -76,6 +108,23 @@ class Alert(models.Model):
             # Deleting a user clears read_by; most alerts have none.
             models.Index(
                 fields=["read_by"], condition=models.Q(read_by__isnull=False), name="alert_read_by_idx"
+            ),
+            # ?assignee=me, and clearing the user fields when a user is deleted;
+            # indexed only where set, like read_by.
+            models.Index(
+                fields=["assignee", "is_active"],
+                condition=models.Q(assignee__isnull=False),
+                name="alert_assignee_idx",
+            ),
+            models.Index(
+                fields=["acknowledged_by"],
+                condition=models.Q(acknowledged_by__isnull=False),
+                name="alert_ack_by_idx",
+            ),
+            models.Index(
+                fields=["snoozed_by"],
+                condition=models.Q(snoozed_by__isnull=False),
+                name="alert_snoozed_by_idx",
             ),
         ]
 
@@ -108,3 +157,55 @@ class GenerationRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_trigger_display()} run {self.started_at:%Y-%m-%d %H:%M:%S} ({self.status})"
+
+
+class AlertEvent(models.Model):
+    """One change to an alert, append-only (DESIGN §10).
+
+    Written in the transaction of the change: set-based by the generation
+    (`run` set for full runs, null for the instant refresh), one row per human
+    action (`actor` set).
+    """
+
+    alert = models.ForeignKey(
+        Alert, on_delete=models.CASCADE, related_name="events", verbose_name=_("alert"), db_index=False
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=EventKind.choices)
+    at = models.DateTimeField(_("at"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("actor"),
+        db_index=False,
+    )
+    run = models.ForeignKey(
+        GenerationRun,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="events",
+        verbose_name=_("run"),
+        db_index=False,
+    )
+    # The alert's priority after the event.
+    priority = models.CharField(_("priority"), max_length=10, choices=Priority.choices)
+    note = models.CharField(_("note"), max_length=255, blank=True, db_default="")
+
+    class Meta:
+        verbose_name = _("alert event")
+        verbose_name_plural = _("alert events")
+        ordering = ["at", "id"]
+        indexes = [
+            # An alert's timeline, oldest first.
+            models.Index(fields=["alert", "at", "id"], name="event_alert_at_idx"),
+            # Clearing run and actor on delete; most events have no actor, and
+            # the instant refresh's have no run.
+            models.Index(fields=["run"], condition=models.Q(run__isnull=False), name="event_run_idx"),
+            models.Index(fields=["actor"], condition=models.Q(actor__isnull=False), name="event_actor_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.at:%Y-%m-%d %H:%M:%S}"

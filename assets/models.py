@@ -1,5 +1,6 @@
 """Assets: the pumps, vehicles and machines that get maintained."""
 
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -27,6 +28,15 @@ class Asset(models.Model):
         # bound holds on every database (SQLite would store any 64-bit value).
         validators=[MinValueValidator(1), MaxValueValidator(MAX_INTERVAL_DAYS)],
         help_text=_("Preventive interval: an alert is raised when no maintenance was done for longer."),
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="owned_assets",
+        verbose_name=_("owner"),
+        help_text=_("Who answers for the asset: the assignee of its asset alerts."),
     )
     commissioned_on = models.DateField(_("commissioned on"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
