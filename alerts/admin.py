@@ -50,7 +50,7 @@ class AlertAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Mark selected alerts unread"), permissions=["change"])
     def mark_selected_unread(self, request, queryset):
-        count = mark_unread(alerts=queryset)
+        count = mark_unread(alerts=queryset, user=request.user)
         self.message_user(request, _("%(count)d alert(s) marked unread.") % {"count": count})
 
     def save_model(self, request, obj, form, change):
@@ -60,7 +60,7 @@ class AlertAdmin(admin.ModelAdmin):
             if obj.is_read:
                 mark_read(alerts=alerts, user=request.user, many=False)
             else:
-                mark_unread(alerts=alerts, many=False)
+                mark_unread(alerts=alerts, user=request.user, many=False)
 
     def get_urls(self):
         return [

@@ -6,6 +6,7 @@ import pytest
 import time_machine
 
 from alerts import services
+from alerts.generation import faults
 from alerts.choices import AlertKind, Priority, RunStatus, RunTrigger
 from alerts.models import Alert, GenerationRun
 from alerts.services import generate_alerts
@@ -416,15 +417,11 @@ def test_generate_while_another_holds_the_lock_is_a_409_on_postgresql(manager_cl
     assert GenerationRun.objects.get(pk=response.json()["run"]).status == RunStatus.SKIPPED
 
 
-def test_generate_failure_is_a_503_and_leaves_the_alerts(manager_client, fleet, monkeypatch):
+def test_generate_failure_is_a_503_and_leaves_the_alerts(manager_client, fleet):
     before = list(Alert.objects.values_list("pk", "is_active", "priority").order_by("pk"))
 
-    def broken(**kwargs):
-        raise RuntimeError("disk full")
-
-    monkeypatch.setattr(services, "_merge_desired_alerts", broken)
-
-    response = manager_client.post("/api/alerts/generate")
+    with faults.fail_at(faults.MERGED, RuntimeError("disk full")):
+        response = manager_client.post("/api/alerts/generate")
 
     assert response.status_code == 503
     body = response.json()

@@ -147,7 +147,7 @@ def test_a_failing_cron_run_is_recorded_logged_and_reported(site, user_crontab):
     assert status["last_run"]["trigger"] == "CRON"
     assert status["last_run"]["status"] == "FAILED"
     assert "alerts refused by the test" in status["last_run"]["error"]
-    assert "ERROR alerts.services: Generation failed (trigger CRON)" in site.log()
+    assert "ERROR alerts.generation.service: Generation failed (trigger CRON)" in site.log()
     assert "Last run:     FAILED (cron)" in human
     assert "alerts refused by the test" in human
 

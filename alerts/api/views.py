@@ -71,7 +71,7 @@ class AlertViewSet(ReadOnlyModelViewSet):
     @extend_schema(summary="Mark an alert unread", request=None, responses=AlertSerializer)
     @action(detail=True, methods=["post"])
     def unread(self, request, pk=None):
-        services.mark_unread(alerts=Alert.objects.filter(pk=pk), many=False)
+        services.mark_unread(alerts=Alert.objects.filter(pk=pk), user=request.user, many=False)
         return Response(self._represent(pk))
 
     def _represent(self, pk) -> dict:

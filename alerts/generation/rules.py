@@ -2,7 +2,7 @@
 
 Each rule is one queryset whose rows are the alerts that should be active
 now, all with the same columns (see `DESIRED_COLUMNS`). Their union is the
-desired set that `alerts.services.generate_alerts` merges into the table, so
+desired set that `alerts.generation.merge` merges into the table, so
 the work stays in the database whatever the size of the fleet.
 """
 
