@@ -6,8 +6,8 @@ import pytest
 import time_machine
 
 from alerts import services
-from alerts.generation import faults
 from alerts.choices import AlertKind, Priority, RunStatus, RunTrigger
+from alerts.generation import faults
 from alerts.models import Alert, GenerationRun
 from alerts.services import generate_alerts
 from assets.choices import AssetStatus, Criticality

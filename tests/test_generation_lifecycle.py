@@ -7,8 +7,8 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from alerts.generation import faults
 from alerts.choices import AlertKind, Priority, RunStatus, RunTrigger
+from alerts.generation import faults
 from alerts.models import Alert, GenerationRun
 from alerts.services import GenerationFailed, generate_alerts, mark_read
 from assets.choices import AssetStatus
