@@ -7,8 +7,29 @@ from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
 from alerts.choices import RunStatus, RunTrigger
-from alerts.models import Alert, GenerationRun
+from alerts.models import Alert, AlertEvent, GenerationRun
 from alerts.services import GenerationFailed, generate_alerts, mark_read, mark_unread
+
+
+class AlertEventInline(admin.TabularInline):
+    """The alert's history, oldest first; append-only, so read-only here."""
+
+    model = AlertEvent
+    fields = ("at", "kind", "priority", "actor", "run", "note")
+    readonly_fields = fields
+    ordering = ("at", "id")
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor", "run")
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(Alert)
@@ -20,6 +41,7 @@ class AlertAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     actions = ("mark_selected_read", "mark_selected_unread")
     change_list_template = "admin/alerts/alert/change_list.html"
+    inlines = (AlertEventInline,)
     fields = (
         "kind",
         "priority",
@@ -95,20 +117,7 @@ class AlertAdmin(admin.ModelAdmin):
                     request, _("Another generation is in progress; try again."), messages.WARNING
                 )
             else:
-                self.message_user(
-                    request,
-                    _(
-                        "Generation finished: %(created)d created, %(updated)d updated, "
-                        "%(resolved)d resolved, %(unchanged)d unchanged in %(ms)d ms."
-                    )
-                    % {
-                        "created": result.created,
-                        "updated": result.updated,
-                        "resolved": result.resolved,
-                        "unchanged": result.unchanged,
-                        "ms": result.duration_ms,
-                    },
-                )
+                self.message_user(request, _("Generation finished: %s.") % result.summary())
         return HttpResponseRedirect(reverse("admin:alerts_alert_changelist"))
 
 
@@ -125,7 +134,6 @@ class GenerationRunAdmin(admin.ModelAdmin):
         "unchanged",
     )
     list_filter = ("status", "trigger")
-    ordering = ("-started_at", "-id")
     date_hierarchy = "started_at"
 
     def has_add_permission(self, request):

@@ -2,10 +2,16 @@
 
 from django.conf import settings
 from django.db import models
+from django.db.models import F
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from alerts.choices import AlertKind, EventKind, Priority, RunStatus, RunTrigger
+
+# Most urgent first. NULLS LAST puts asset alerts (no due date) after dated
+# ones of the same priority on every database (SQLite sorts NULLs first by
+# default), and matches alert_active_urgency_idx on PostgreSQL.
+URGENCY_ORDER = ("-priority_rank", F("due_date").asc(nulls_last=True), "id")
 
 
 class Alert(models.Model):
@@ -85,7 +91,7 @@ class Alert(models.Model):
     class Meta:
         verbose_name = _("alert")
         verbose_name_plural = _("alerts")
-        ordering = ["-priority_rank", "due_date", "id"]
+        ordering = URGENCY_ORDER
         permissions = [("generate_alerts", _("Can run an alert generation"))]
         constraints = [
             # Identity (fingerprint) = (kind, asset, maintenance); NULL

@@ -1,8 +1,8 @@
-"""Read-side queries over alerts and generation runs."""
+"""Read-side queries over alerts and generation runs (runs newest first: `GenerationRun.Meta.ordering`)."""
 
 from django.db.models import Count, Q
 
-from alerts.choices import AlertKind, Priority
+from alerts.choices import AlertKind, Priority, RunStatus
 from alerts.models import Alert, GenerationRun
 
 
@@ -36,9 +36,9 @@ def alert_stats() -> dict:
 
 def last_run() -> GenerationRun | None:
     """The most recent generation run, whatever its outcome."""
-    return GenerationRun.objects.order_by("-started_at", "-id").first()
+    return GenerationRun.objects.first()
 
 
 def last_successful_run() -> GenerationRun | None:
     """The most recent successful generation run."""
-    return GenerationRun.objects.filter(status="SUCCESS").order_by("-started_at", "-id").first()
+    return GenerationRun.objects.filter(status=RunStatus.SUCCESS).first()

@@ -6,7 +6,10 @@ change writes its events in the same transaction (DESIGN §10).
 """
 
 import datetime
+from dataclasses import dataclass
 
+from django.conf import settings
+from django.core.management import call_command
 from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -22,7 +25,7 @@ from alerts.generation import (
     refresh_asset_alerts,
 )
 from alerts.generation.events import ALERT, column, qn, write_events
-from alerts.models import Alert
+from alerts.models import Alert, AlertEvent, GenerationRun
 
 __all__ = [
     "GENERATION_LOCK_KEY",
@@ -33,6 +36,7 @@ __all__ = [
     "hold_alerts_write_lock",
     "mark_read",
     "mark_unread",
+    "prune_history",
     "refresh_asset_alerts",
 ]
 
@@ -86,3 +90,55 @@ def _set_read_state(*, alerts: QuerySet[Alert], read: bool, user, now: datetime.
         # here, inside the transaction, with the events just written:
         # `AlertEvent.objects.filter(kind=..., at=now, actor=user)`.
     return len(changed)
+
+
+# Rows deleted per statement and transaction: short locks, bounded memory.
+PRUNE_BATCH_SIZE = 2000
+
+
+@dataclass(frozen=True)
+class PruneResult:
+    """What `prune_history` deleted (or, for a dry run, would delete)."""
+
+    before: datetime.datetime
+    alerts: int
+    events: int
+    runs: int
+
+
+def prune_history(
+    *,
+    days: int | None = None,
+    now: datetime.datetime | None = None,
+    dry_run: bool = False,
+    batch_size: int = PRUNE_BATCH_SIZE,
+) -> PruneResult:
+    """Delete alerts resolved more than `days` ago with their events, and older runs (DESIGN §10).
+
+    `days` defaults to `ALERTS_HISTORY_DAYS`. Never an active alert, however
+    old. Deletes in batches of `batch_size`, each its own transaction. Then
+    drops expired token blacklist entries when that app is installed.
+    """
+    days = settings.ALERTS["HISTORY_DAYS"] if days is None else days
+    before = (now or timezone.now()) - datetime.timedelta(days=days)
+    old_alerts = Alert.objects.filter(is_active=False, resolved_at__lt=before)
+    old_runs = GenerationRun.objects.filter(started_at__lt=before)
+    if dry_run:
+        return PruneResult(
+            before=before,
+            alerts=old_alerts.count(),
+            events=AlertEvent.objects.filter(alert__in=old_alerts).count(),
+            runs=old_runs.count(),
+        )
+    alerts = events = runs = 0
+    while batch := list(old_alerts.order_by("pk").values_list("pk", flat=True)[:batch_size]):
+        # Django's cascade takes the events (and whatever else hangs on the alert) along.
+        _, deleted = Alert.objects.filter(pk__in=batch, is_active=False).delete()
+        alerts += deleted.get(Alert._meta.label, 0)
+        events += deleted.get(AlertEvent._meta.label, 0)
+    while batch := list(old_runs.order_by("pk").values_list("pk", flat=True)[:batch_size]):
+        # Younger events keep their alert's history; only their link to the run goes.
+        runs += GenerationRun.objects.filter(pk__in=batch).delete()[1].get(GenerationRun._meta.label, 0)
+    if "rest_framework_simplejwt.token_blacklist" in settings.INSTALLED_APPS:
+        call_command("flushexpiredtokens")
+    return PruneResult(before=before, alerts=alerts, events=events, runs=runs)

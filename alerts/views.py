@@ -1,7 +1,6 @@
 """Pages and views outside the API routers.
 
-The dashboard page (`/`), the scheduler's status (`/api/alerts/scheduler`) and
-the health check (`/healthz`).
+The dashboard page (`/`) and the health check (`/healthz`).
 """
 
 import logging
@@ -13,40 +12,11 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 from django.views.generic import TemplateView
-from drf_spectacular.utils import extend_schema
-from rest_framework import serializers
-from rest_framework.permissions import IsAuthenticated
-from rest_framework.response import Response
-from rest_framework.views import APIView
 
-from alerts.api.serializers import GenerationRunSerializer
 from alerts.choices import AlertKind, Priority, RunStatus, RunTrigger
 from alerts.scheduling import scheduler_status
 
 logger = logging.getLogger(__name__)
-
-
-class SchedulerStatusSerializer(serializers.Serializer):
-    schedule = serializers.CharField(help_text="Cron schedule of the periodic generation (ALERTS_SCHEDULE).")
-    installed = serializers.BooleanField(help_text="Whether this host's crontab holds the current job.")
-    last_run = GenerationRunSerializer(
-        allow_null=True, help_text="The most recent run, whatever its outcome."
-    )
-    last_success_at = serializers.DateTimeField(allow_null=True)
-    next_run_at = serializers.DateTimeField(
-        allow_null=True, help_text="Next start computed from the schedule."
-    )
-    stale = serializers.BooleanField(help_text="No successful generation for 3 scheduled runs.")
-
-
-class SchedulerStatusView(APIView):
-    """Is the periodic generation alive? Any authenticated user may look."""
-
-    permission_classes = [IsAuthenticated]
-
-    @extend_schema(responses=SchedulerStatusSerializer, tags=["alerts"])
-    def get(self, request):
-        return Response(SchedulerStatusSerializer(scheduler_status()).data)
 
 
 @never_cache

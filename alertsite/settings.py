@@ -160,6 +160,8 @@ ALERTS = {
     "OVERDUE_CRITICAL_DAYS": env.int("ALERTS_OVERDUE_CRITICAL_DAYS", default=7),
     "SCHEDULE": env.str("ALERTS_SCHEDULE", default="*/5 * * * *"),
     "STALE_AFTER_INTERVALS": 3,
+    # prune_history deletes alerts resolved, and runs started, longer ago than this.
+    "HISTORY_DAYS": env.int("ALERTS_HISTORY_DAYS", default=400),
     "LOG_FILE": env.str("ALERTS_LOG_FILE", default=str(BASE_DIR / "logs" / "generate_alerts.log")),
 }
 
@@ -168,8 +170,12 @@ ALERTS = {
 # with trigger CRON; django-crontab's `crontab run` swallows exceptions and exits
 # 0, so failures show as FAILED runs, ERROR lines in the log and a stale status.
 # ALERTS_CRON_ENABLED=false pauses it: `crontab add` / `ensure_crontab` then remove the entry.
+# The history is pruned daily at 03:17 (a quiet minute), next to the generation.
 CRONJOBS = (
-    [(ALERTS["SCHEDULE"], "django.core.management.call_command", ["generate_alerts"], {"trigger": "cron"})]
+    [
+        (ALERTS["SCHEDULE"], "django.core.management.call_command", ["generate_alerts"], {"trigger": "cron"}),
+        ("17 3 * * *", "django.core.management.call_command", ["prune_history"]),
+    ]
     if env.bool("ALERTS_CRON_ENABLED", default=True)
     else []
 )

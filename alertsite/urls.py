@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.i18n import JavaScriptCatalog
 
-from alerts.views import DashboardView, SchedulerStatusView, healthz
+from alerts.views import DashboardView, healthz
 
 urlpatterns = [
     path("", DashboardView.as_view(), name="dashboard"),
@@ -12,8 +12,6 @@ urlpatterns = [
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("admin/", admin.site.urls),
     re_path(r"^healthz/?$", healthz, name="healthz"),
-    # Before the api/ include so this named route wins over the alert routes.
-    re_path(r"^api/alerts/scheduler/?$", SchedulerStatusView.as_view(), name="alert-scheduler"),
     path("api/", include("alertsite.api.urls")),
 ]
 

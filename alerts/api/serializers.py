@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from alerts.choices import AlertKind, Priority
-from alerts.models import Alert, GenerationRun
+from alerts.models import Alert, AlertEvent, GenerationRun
 
 # Exactly the alert object of DESIGN §5.
 ALERT_FIELDS = [
@@ -54,6 +54,32 @@ class GenerationRunSerializer(serializers.ModelSerializer):
             "error",
         ]
         read_only_fields = fields
+
+
+class AlertEventSerializer(serializers.ModelSerializer):
+    """One entry of an alert's history (DESIGN §10)."""
+
+    actor_username = serializers.CharField(
+        source="actor.username", read_only=True, allow_null=True, default=None
+    )
+
+    class Meta:
+        model = AlertEvent
+        fields = ["id", "kind", "at", "actor", "actor_username", "run", "priority", "note"]
+        read_only_fields = fields
+
+
+class SchedulerStatusSerializer(serializers.Serializer):
+    schedule = serializers.CharField(help_text="Cron schedule of the periodic generation (ALERTS_SCHEDULE).")
+    installed = serializers.BooleanField(help_text="Whether this host's crontab holds the current job.")
+    last_run = GenerationRunSerializer(
+        allow_null=True, help_text="The most recent run, whatever its outcome."
+    )
+    last_success_at = serializers.DateTimeField(allow_null=True)
+    next_run_at = serializers.DateTimeField(
+        allow_null=True, help_text="Next start computed from the schedule."
+    )
+    stale = serializers.BooleanField(help_text="No successful generation for 3 scheduled runs.")
 
 
 class GenerationResponseSerializer(serializers.Serializer):

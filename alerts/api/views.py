@@ -1,6 +1,5 @@
 """Alerts: the dashboard's list, read state, generation, stats and run history."""
 
-from django.db.models import F
 from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
@@ -11,23 +10,23 @@ from rest_framework.response import Response
 from alerts import services
 from alerts.api.serializers import (
     ALERT_FIELDS,
+    AlertEventSerializer,
     AlertSerializer,
     AlertStatsSerializer,
     GenerationErrorSerializer,
     GenerationResponseSerializer,
     GenerationRunSerializer,
     MarkedSerializer,
+    SchedulerStatusSerializer,
 )
 from alerts.choices import RunStatus, RunTrigger
 from alerts.filtersets import AlertFilterSet, GenerationRunFilterSet
-from alerts.models import Alert, GenerationRun
+from alerts.models import URGENCY_ORDER, Alert, AlertEvent, GenerationRun
+from alerts.scheduling import scheduler_status
 from alerts.selectors import alert_stats
 from alertsite.api.serializers import RowSerializer
 from alertsite.api.views import ReadOnlyModelViewSet
 
-# Most urgent first. NULLS LAST puts asset alerts (no due date) after dated
-# ones of the same priority on every database, and matches the index on PostgreSQL.
-URGENCY_ORDER = ["-priority_rank", F("due_date").asc(nulls_last=True), "id"]
 ALERT_COLUMNS = [name for name in ALERT_FIELDS if name not in ("asset_code", "asset_name")]
 RECENT_RUNS = 50
 
@@ -58,6 +57,9 @@ class AlertViewSet(ReadOnlyModelViewSet):
         "read_all": ["alerts.change_alert"],
         "generate": ["alerts.generate_alerts"],
         "stats": ["alerts.view_alert"],
+        "events": ["alerts.view_alert"],
+        # Is the periodic generation alive? Any authenticated user may look.
+        "scheduler": [],
     }
 
     @extend_schema(summary="Mark an alert read", request=None, responses=AlertSerializer)
@@ -131,6 +133,19 @@ class AlertViewSet(ReadOnlyModelViewSet):
             )
         return Response(GenerationResponseSerializer(result).data)
 
+    @extend_schema(summary="The alert's history, oldest first", responses=AlertEventSerializer(many=True))
+    @action(detail=True, methods=["get"], filterset_class=None, pagination_class=None)
+    def events(self, request, pk=None):
+        if not Alert.objects.filter(pk=pk).exists():
+            raise Http404
+        events = AlertEvent.objects.filter(alert_id=pk).select_related("actor").order_by("at", "id")
+        return Response(AlertEventSerializer(events, many=True).data)
+
+    @extend_schema(summary="The scheduler's state", responses=SchedulerStatusSerializer)
+    @action(detail=False, methods=["get"], filterset_class=None, pagination_class=None)
+    def scheduler(self, request):
+        return Response(SchedulerStatusSerializer(scheduler_status()).data)
+
     @extend_schema(summary="Counters over active alerts", responses=AlertStatsSerializer)
     @action(detail=False, methods=["get"], filterset_class=None, pagination_class=None)
     def stats(self, request):
@@ -148,7 +163,7 @@ class AlertViewSet(ReadOnlyModelViewSet):
     retrieve=extend_schema(summary="One generation run"),
 )
 class GenerationRunViewSet(ReadOnlyModelViewSet):
-    queryset = GenerationRun.objects.order_by("-started_at", "-id")
+    queryset = GenerationRun.objects.all()
     serializer_class = GenerationRunSerializer
     filterset_class = GenerationRunFilterSet
     # A run every five minutes is 100,000 a year: the plain list shows the recent ones.

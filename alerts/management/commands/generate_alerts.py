@@ -71,10 +71,7 @@ class Command(BaseCommand):
         else:
             kinds = ", ".join(f"{label} {result.by_kind.get(kind, 0)}" for kind, label in KIND_LABELS.items())
             verb = "Dry run (nothing written)" if dry_run else "Generation finished"
-            self.stdout.write(
-                f"{verb}: {result.created} created, {result.updated} updated, {result.resolved} resolved, "
-                f"{result.unchanged} unchanged in {result.duration_ms} ms ({kinds})"
-            )
+            self.stdout.write(f"{verb}: {result.summary()} ({kinds})")
 
 
 def _dumps(data: dict) -> str:

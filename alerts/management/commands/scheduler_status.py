@@ -7,6 +7,8 @@ from django.core.management.base import BaseCommand
 from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
 
+from alerts.choices import RunStatus
+from alerts.generation import counts_summary
 from alerts.scheduling import crontab_available, scheduler_status
 
 
@@ -53,11 +55,9 @@ class Command(BaseCommand):
 
 def _describe_run(run: dict) -> str:
     text = f"{run['status']} ({run['trigger'].lower()}) at {_when(run['started_at'])}"
-    if run["status"] == "SUCCESS":
-        text += (
-            f": {run['created']} created, {run['updated']} updated, {run['resolved']} resolved, "
-            f"{run['unchanged']} unchanged in {run['duration_ms']} ms"
-        )
+    if run["status"] == RunStatus.SUCCESS:
+        counts = ("created", "updated", "resolved", "unchanged", "duration_ms")
+        text += ": " + counts_summary(**{name: run[name] for name in counts})
     elif run["error"]:
         text += f": {run['error']}"
     return text
