@@ -1,6 +1,9 @@
 """Shared fixtures: users per role, factories, a frozen clock."""
 
+import datetime
+
 import pytest
+import time_machine
 
 from alerts.roles import MANAGERS, TECHNICIANS
 from tests.factories import UserFactory
@@ -17,6 +20,19 @@ def pytest_collection_modifyitems(config, items):
         for item in items:
             if "postgres" in item.keywords:
                 item.add_marker(skip)
+
+
+@pytest.fixture
+def frozen_now() -> datetime.datetime:
+    """The moment `frozen_clock` stops at; a test module may override it."""
+    return datetime.datetime(2026, 6, 15, 12, 0, tzinfo=datetime.UTC)
+
+
+@pytest.fixture
+def frozen_clock(frozen_now):
+    """Time stands still at `frozen_now` (time-machine); `frozen_clock.shift(...)` moves it."""
+    with time_machine.travel(frozen_now, tick=False) as traveller:
+        yield traveller
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 import datetime
 
 import pytest
-import time_machine
 
 from alerts import services
 from alerts.choices import AlertKind, Priority, RunStatus, RunTrigger
@@ -15,7 +14,7 @@ from maintenance.choices import MaintenanceStatus
 from maintenance.models import Maintenance
 from tests.factories import AssetFactory, MaintenanceFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_clock")]
 
 TODAY = datetime.date(2026, 6, 15)
 NOW = datetime.datetime(2026, 6, 15, 12, 0, tzinfo=datetime.UTC)
@@ -42,12 +41,6 @@ ALERT_FIELDS = {
 
 def days(n: int) -> datetime.date:
     return TODAY + datetime.timedelta(days=n)
-
-
-@pytest.fixture(autouse=True)
-def frozen_clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 import datetime
 
 import pytest
-import time_machine
 
 from alerts.choices import AlertKind, Priority
 from alerts.models import Alert
@@ -12,7 +11,7 @@ from assets.choices import AssetStatus, Criticality
 from assets.models import Asset
 from tests.factories import AssetFactory, MaintenanceFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_clock")]
 
 NOW = datetime.datetime(2026, 6, 15, 12, 0, tzinfo=datetime.UTC)
 ASSET_FIELDS = {
@@ -27,12 +26,6 @@ ASSET_FIELDS = {
     "created_at",
     "updated_at",
 }
-
-
-@pytest.fixture(autouse=True)
-def frozen_clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
 
 
 @pytest.fixture

@@ -3,14 +3,13 @@
 import datetime
 
 import pytest
-import time_machine
 
 from alerts.choices import AlertKind, Priority
 from maintenance.choices import MaintenanceKind, MaintenanceStatus
 from maintenance.models import Maintenance
 from tests.factories import AssetFactory, MaintenanceFactory, UserFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_clock")]
 
 TODAY = datetime.date(2026, 6, 15)
 NOW = datetime.datetime(2026, 6, 15, 12, 0, tzinfo=datetime.UTC)
@@ -34,12 +33,6 @@ MAINTENANCE_FIELDS = {
 
 def days(n: int) -> datetime.date:
     return TODAY + datetime.timedelta(days=n)
-
-
-@pytest.fixture(autouse=True)
-def frozen_clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
 
 
 @pytest.fixture

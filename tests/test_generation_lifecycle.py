@@ -3,7 +3,6 @@
 import datetime
 
 import pytest
-import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -18,13 +17,7 @@ from tests.factories import AssetFactory, MaintenanceFactory, UserFactory
 NOON_UTC = datetime.datetime(2026, 6, 15, 12, 0, tzinfo=datetime.UTC)
 TODAY = NOON_UTC.date()
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def frozen_clock():
-    with time_machine.travel(NOON_UTC, tick=False) as traveller:
-        yield traveller
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_clock")]
 
 
 def days(n: int) -> datetime.date:

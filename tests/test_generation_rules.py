@@ -15,13 +15,7 @@ from tests.factories import AssetFactory, MaintenanceFactory
 TODAY = datetime.date(2026, 6, 15)
 NOON_UTC = datetime.datetime(2026, 6, 15, 12, 0, tzinfo=datetime.UTC)
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def frozen_clock():
-    with time_machine.travel(NOON_UTC, tick=False):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_clock")]
 
 
 def active_alerts():

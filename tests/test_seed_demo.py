@@ -4,7 +4,6 @@ import datetime
 from io import StringIO
 
 import pytest
-import time_machine
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.db.models import Count, Max, Q
@@ -15,15 +14,15 @@ from assets.models import Asset
 from maintenance.choices import MaintenanceStatus
 from maintenance.models import Maintenance
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_clock")]
+
+
+@pytest.fixture
+def frozen_now():
+    return datetime.datetime(2026, 3, 10, 10, 0, tzinfo=datetime.UTC)
+
 
 TODAY = datetime.date(2026, 3, 10)
-
-
-@pytest.fixture(autouse=True)
-def frozen_clock():
-    with time_machine.travel(datetime.datetime(2026, 3, 10, 10, 0, tzinfo=datetime.UTC), tick=False):
-        yield
 
 
 def seed(*args: str) -> str:
