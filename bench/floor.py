@@ -197,14 +197,14 @@ updated AS (
       AND COALESCE(a.maintenance_id, 0) = COALESCE(d.maintenance_id, 0)
       AND (a.priority, a.title, a.message, a.due_date)
           IS DISTINCT FROM (d.priority, d.title, d.message, d.due_date)
-    RETURNING 1
+    RETURNING a.id, a.priority
 ),
 resolved AS (
     UPDATE alerts_alert a SET is_active = false, resolved_at = %(now)s, updated_at = %(now)s
     WHERE a.is_active {scope_alert}
       AND NOT EXISTS (SELECT 1 FROM desired d WHERE a.kind = d.kind AND a.asset_id = d.asset_id
                       AND COALESCE(a.maintenance_id, 0) = COALESCE(d.maintenance_id, 0))
-    RETURNING 1
+    RETURNING a.id, a.priority
 ),
 created AS (
     INSERT INTO alerts_alert (kind, asset_id, maintenance_id, priority, priority_rank, title, message,
@@ -215,16 +215,25 @@ created AS (
     WHERE NOT EXISTS (SELECT 1 FROM alerts_alert a
                       WHERE a.is_active AND a.kind = d.kind AND a.asset_id = d.asset_id
                       AND COALESCE(a.maintenance_id, 0) = COALESCE(d.maintenance_id, 0))
-    RETURNING 1
+    RETURNING id, priority
+),
+-- One event row per changed alert, as the product writes (DESIGN §10).
+events AS (
+    INSERT INTO alerts_alertevent (alert_id, kind, at, priority)
+    SELECT id, 'CREATED', %(now)s, priority FROM created
+    UNION ALL SELECT id, 'UPDATED', %(now)s, priority FROM updated
+    UNION ALL SELECT id, 'RESOLVED', %(now)s, priority FROM resolved
 )
 SELECT (SELECT count(*) FROM created), (SELECT count(*) FROM updated), (SELECT count(*) FROM resolved),
        (SELECT count(*) FROM desired)
 """
 )
 
-# On an empty table (the first full run) the least work is one INSERT … SELECT.
+# On an empty table (the first full run) the least work is one INSERT … SELECT,
+# and its CREATED events from what it returns.
 INSERT_SQL = (
     """
+WITH created AS (
 INSERT INTO alerts_alert (kind, asset_id, maintenance_id, priority, priority_rank, title, message,
                           due_date, is_active, is_read, created_at, updated_at)
 SELECT d.*, true, false, %(now)s, %(now)s FROM (
@@ -232,6 +241,10 @@ SELECT d.*, true, false, %(now)s, %(now)s FROM (
     + DESIRED_SQL
     + """
 ) d
+RETURNING id, priority
+)
+INSERT INTO alerts_alertevent (alert_id, kind, at, priority)
+SELECT id, 'CREATED', %(now)s, priority FROM created
 """
 )
 

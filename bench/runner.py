@@ -238,8 +238,9 @@ def vacuum(connection, *tables: str) -> None:
 def reset_alerts(connection) -> None:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute("TRUNCATE alerts_alert, alerts_generationrun")
+            cursor.execute("TRUNCATE alerts_alertevent, alerts_alert, alerts_generationrun")
         else:
+            cursor.execute("DELETE FROM alerts_alertevent")
             cursor.execute("DELETE FROM alerts_alert")
             cursor.execute("DELETE FROM alerts_generationrun")
     vacuum(connection, "alerts_alert", "alerts_generationrun")

@@ -144,7 +144,7 @@ def test_a_killed_generation_process_shows_as_failed_after_the_next_run(other_se
         assert time.monotonic() < deadline + 30
         time.sleep(0.05)
     killed = GenerationRun.objects.get()
-    assert killed.status == RunStatus.RUNNING and not Alert.objects.exists()
+    assert killed.status == RunStatus.RUNNING and not killed.events.exists()
 
     generate_alerts(trigger=RunTrigger.CRON)
 
