@@ -767,7 +767,10 @@ def machine() -> dict:
         "python": platform.python_version(),
         "database": database if connection.vendor != "postgresql" else f"PostgreSQL {database}",
         "platform": platform.platform(),
-        "wrk": subprocess.run(["wrk", "--version"], capture_output=True, text=True).stdout.split("\n")[0],
+        # --skip-api runs without wrk installed.
+        "wrk": subprocess.run(["wrk", "--version"], capture_output=True, text=True).stdout.split("\n")[0]
+        if shutil.which("wrk")
+        else None,
     }
 
 
