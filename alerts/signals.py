@@ -9,10 +9,10 @@ for a merge in progress (`hold_alerts_write_lock`), whichever path deletes.
 from functools import partial
 
 from django.db import transaction
-from django.db.models.signals import post_delete, post_save, pre_delete
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from alerts.services import hold_alerts_write_lock, refresh_asset_alerts
+from alerts.services import refresh_asset_alerts
 from assets.models import Asset
 from maintenance.models import Maintenance
 
@@ -40,11 +40,3 @@ def maintenance_saved(sender, instance: Maintenance, raw: bool = False, **kwargs
 def maintenance_deleted(sender, instance: Maintenance, **kwargs) -> None:
     # Its own alerts went with it (cascade); the asset's interval alert may now apply.
     _refresh_on_commit(instance.asset_id)
-
-
-@receiver(pre_delete, sender=Asset, dispatch_uid="alerts_lock_asset_deleted")
-@receiver(pre_delete, sender=Maintenance, dispatch_uid="alerts_lock_maintenance_deleted")
-def deleting(sender, instance, **kwargs) -> None:
-    # Inside the delete's transaction, before its statements: the alerts that
-    # cascade are then all of them, none half-inserted by a merge (services).
-    hold_alerts_write_lock()

@@ -6,6 +6,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from assets.choices import AssetStatus, Criticality
+from assets.locking import LockedDeleteQuerySet, delete_under_lock
 
 MAX_INTERVAL_DAYS = 36_500
 
@@ -42,6 +43,8 @@ class Asset(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
+    objects = LockedDeleteQuerySet.as_manager()
+
     class Meta:
         ordering = ["code"]
         verbose_name = _("asset")
@@ -58,3 +61,7 @@ class Asset(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} — {self.name}"
+
+    def delete(self, *args, **kwargs):
+        # The write lock before Django collects the cascade (assets.locking).
+        return delete_under_lock(super().delete, *args, **kwargs)

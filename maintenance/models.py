@@ -6,6 +6,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from assets.locking import LockedDeleteQuerySet, delete_under_lock
 from maintenance.choices import MaintenanceKind, MaintenanceStatus
 
 
@@ -41,6 +42,8 @@ class Maintenance(models.Model):
 
     loaded_asset_id: int | None = None
 
+    objects = LockedDeleteQuerySet.as_manager()
+
     class Meta:
         ordering = ["scheduled_date", "id"]
         verbose_name = _("maintenance")
@@ -69,6 +72,10 @@ class Maintenance(models.Model):
             if update_fields is not None:
                 kwargs["update_fields"] = {*update_fields, "completed_at"}
         super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        # The write lock before Django collects the cascade (assets.locking).
+        return delete_under_lock(super().delete, *args, **kwargs)
 
     def clean(self) -> None:
         super().clean()

@@ -14,27 +14,14 @@ from collections.abc import Iterator
 
 from django.db import connection
 
+from assets.locking import WRITE_LOCK_KEY, hold_alerts_write_lock  # noqa: F401 (re-exported)
+
 # Constants shared by every process and host: the keys of the advisory locks.
 # A full run holds GENERATION_LOCK_KEY (a second full run skips); every run,
 # full or scoped, holds WRITE_LOCK_KEY while it merges (the others wait).
 GENERATION_LOCK_KEY = 0x616C65727473  # "alerts"
-WRITE_LOCK_KEY = GENERATION_LOCK_KEY + 1
-
-
-def hold_alerts_write_lock() -> None:
-    """Wait for a merge in progress, and keep merges out until this transaction ends.
-
-    Marking many alerts read or unread takes it (see `alerts.services.mark_read`),
-    and deleting an asset or a maintenance takes it before its delete
-    statements: a merge running at the same time could otherwise insert an
-    alert that points at the row being deleted, and one of the two transactions
-    would fail on the foreign key. Both take this lock before any row lock, so
-    they cannot deadlock. PostgreSQL only: SQLite runs one writer at a time.
-    """
-    if connection.vendor != "postgresql" or not connection.in_atomic_block:
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [WRITE_LOCK_KEY])
+# WRITE_LOCK_KEY (GENERATION_LOCK_KEY + 1) and hold_alerts_write_lock live in
+# assets.locking: the fleet's deletes take the write lock too.
 
 
 def acquire_generation_lock(*, wait: bool) -> bool:
