@@ -54,6 +54,8 @@ INSTALLED_APPS = [
     "assets",
     "maintenance",
     "alerts",
+    # Last: its post_migrate (role groups) runs once every app has its permissions.
+    "alertsite",
 ]
 
 MIDDLEWARE = [

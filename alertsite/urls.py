@@ -4,7 +4,8 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.i18n import JavaScriptCatalog
 
-from alerts.views import DashboardView, SchedulerStatusView, healthz
+from alerts.views import DashboardView, SchedulerStatusView
+from alertsite.health import healthz
 
 urlpatterns = [
     path("", DashboardView.as_view(), name="dashboard"),

@@ -2,7 +2,7 @@
 
 import pytest
 
-from alerts.roles import MANAGERS, TECHNICIANS
+from alertsite.roles import MANAGERS, TECHNICIANS
 from tests.factories import UserFactory
 
 # Fixtures of the scheduling tests: a site run by fresh processes, as cron runs it.
