@@ -9,6 +9,7 @@ crontab, and a throwaway user could not run a virtualenv kept in root's home.)
 import fcntl
 import re
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -263,3 +264,46 @@ def test_cron_daemon_records_a_cron_run_within_about_a_minute(site, user_crontab
     )
     assert status["last_run"]["trigger"] == "CRON"
     assert status["last_run"]["status"] == "SUCCESS", site.log()
+
+
+def start_demo(site, port: int) -> subprocess.Popen:
+    """Start scripts/run on this site, its data already there (no seeding)."""
+    site.configure(DEBUG="true")
+    site.shell("from assets.models import Asset; Asset.objects.create(code='DEMO-1', name='Demo pump')")
+    return subprocess.Popen(
+        [str(Path(settings.BASE_DIR) / "scripts" / "run")],
+        env=site.environment(PORT=str(port)),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+@pytest.mark.parametrize("stop", ["INT", "TERM"])
+def test_demo_removes_its_crontab_entry_when_stopped(site, user_crontab, stop):
+    port = free_port()
+    demo = start_demo(site, port)
+    try:
+        status, _body = http_get(f"http://127.0.0.1:{port}/healthz", timeout=180)
+        assert status == 200
+        assert len(user_crontab.ours()) == 1
+    finally:
+        demo.send_signal(getattr(signal, f"SIG{stop}"))
+        output = demo.communicate(timeout=60)[0]
+
+    assert "run: crontab entry removed" in output, output
+    assert user_crontab.read() == UNRELATED
+    with pytest.raises(OSError):
+        http_get(f"http://127.0.0.1:{port}/healthz", timeout=1)  # the server went with it
+
+
+def test_demo_removes_its_crontab_entry_when_the_server_exits(site, user_crontab):
+    with socket.socket() as taken:  # the port is busy: runserver exits at once
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        demo = start_demo(site, taken.getsockname()[1])
+        output = demo.communicate(timeout=180)[0]
+
+    assert demo.returncode != 0
+    assert "run: crontab entry removed" in output, output
+    assert user_crontab.read() == UNRELATED
