@@ -9,6 +9,7 @@ import os
 import shlex
 import shutil
 import sys
+import zoneinfo
 from datetime import timedelta
 from pathlib import Path
 
@@ -125,6 +126,14 @@ LANGUAGE_CODE = env.str("LANGUAGE_CODE", default="en")
 LANGUAGES = [("en", "English"), ("fr", "Français")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
+try:
+    # Django lets an empty name through (and reports others with a traceback);
+    # every generation would then fail on "ZoneInfo keys must be normalized".
+    zoneinfo.ZoneInfo(TIME_ZONE)
+except (ValueError, OSError, zoneinfo.ZoneInfoNotFoundError):
+    sys.exit(
+        f"alertsite: TIME_ZONE={TIME_ZONE!r} is not a time zone name; use one such as UTC or Europe/Paris."
+    )
 USE_I18N = True
 USE_TZ = True
 
