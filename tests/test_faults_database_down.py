@@ -29,6 +29,7 @@ def environment(tmp_path) -> dict:
         "ALERTSITE_ENV_FILE": str(tmp_path / "absent.env"),
         "SECRET_KEY": SECRET,
         "DATABASE_URL": UNREACHABLE,
+        "TRUST_X_FORWARDED_PROTO": "true",
     }
 
 

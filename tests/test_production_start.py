@@ -1,10 +1,11 @@
-"""A fresh clone started as in production (gunicorn, DEBUG off) serves before `collectstatic`."""
+"""A server started as in production (gunicorn, DEBUG off): before `collectstatic`, behind a proxy or not."""
 
+import http.client
 import re
 import subprocess
 import sys
-import urllib.request
 from contextlib import contextmanager
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -32,13 +33,21 @@ def gunicorn(site):
         process.wait(timeout=30)
 
 
-def fetch(url: str) -> tuple[int, str, str]:
-    """(status, content type, body) of a GET; an error status is returned, not raised."""
+# A client on the network, as far as gunicorn can tell: it trusts proxy headers
+# from 127.0.0.1 only (forwarded_allow_ips), so Django's settings decide.
+REMOTE = ("127.0.0.2", 0)
+
+
+def fetch(url: str, headers: dict | None = None) -> tuple[int, str, str, dict]:
+    """(status, content type, body, headers) of one GET from REMOTE, redirects not followed."""
+    parts = urlsplit(url)
+    connection = http.client.HTTPConnection(parts.netloc, timeout=30, source_address=REMOTE)
     try:
-        with urllib.request.urlopen(url, timeout=30) as response:
-            return response.status, response.headers["Content-Type"], response.read().decode()
-    except urllib.error.HTTPError as error:
-        return error.code, error.headers["Content-Type"], error.read().decode()
+        connection.request("GET", parts.path, headers=headers or {})
+        response = connection.getresponse()
+        return response.status, response.headers["Content-Type"], response.read().decode(), response.headers
+    finally:
+        connection.close()
 
 
 @pytest.fixture
@@ -62,7 +71,9 @@ def test_debug_off_without_collectstatic_serves_the_pages_and_their_files(uncoll
         files = {path: fetch(f"{base}{path}") for path in (stylesheet, dashboard_css, swagger_js)}
 
     assert stylesheet == "/static/admin/css/base.css"  # plain names: nothing was collected
-    assert {path: (status, kind.split(";")[0]) for path, (status, kind, _body) in files.items()} == {
+    assert {
+        path: (status, kind.split(";")[0]) for path, (status, kind, _body, _headers) in files.items()
+    } == {
         stylesheet: (200, "text/css"),
         dashboard_css: (200, "text/css"),
         swagger_js: (200, "text/javascript"),
@@ -82,3 +93,17 @@ def test_once_collected_the_hashed_names_are_used(tmp_path):
     assert collected.url("admin/css/base.css") == "/static/admin/css/base.0123abcd.css"
     with pytest.raises(ValueError, match="Missing staticfiles manifest entry"):
         collected.url("admin/css/never-collected.css")
+
+
+@pytest.mark.parametrize("trusted", [False, True])
+def test_x_forwarded_proto_is_trusted_only_behind_a_configured_proxy(site, trusted):
+    site.configure(DEBUG="false", TRUST_X_FORWARDED_PROTO=str(trusted).lower())
+    with gunicorn(site) as base:
+        status, _kind, _body, headers = fetch(f"{base}/api/schema/", {"X-Forwarded-Proto": "https"})
+
+    if trusted:  # the proxy said HTTPS: served, with HSTS
+        assert status == 200
+        assert "max-age=31536000" in headers["Strict-Transport-Security"]
+    else:  # a client's claim: still plain HTTP, redirected, no HSTS
+        assert (status, headers["Location"]) == (301, f"https://127.0.0.1:{urlsplit(base).port}/api/schema/")
+        assert "Strict-Transport-Security" not in headers
