@@ -14,7 +14,7 @@ from rest_framework.views import APIView
 
 from alerts.api.serializers import GenerationRunSerializer
 from alerts.choices import AlertKind, Priority, RunStatus, RunTrigger
-from alerts.scheduling import scheduler_status
+from alerts.scheduling import CRONTAB_STATE_MAX_AGE, scheduler_status
 
 
 class SchedulerStatusSerializer(serializers.Serializer):
@@ -37,7 +37,8 @@ class SchedulerStatusView(APIView):
 
     @extend_schema(responses=SchedulerStatusSerializer, tags=["alerts"])
     def get(self, request):
-        return Response(SchedulerStatusSerializer(scheduler_status()).data)
+        status = scheduler_status(crontab_max_age=CRONTAB_STATE_MAX_AGE)
+        return Response(SchedulerStatusSerializer(status).data)
 
 
 class DashboardView(TemplateView):

@@ -8,6 +8,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from alerts.scheduling import scheduler_status
+from alertsite.api.exceptions import DATABASE_RETRY_AFTER_SECONDS
 
 logger = logging.getLogger(__name__)
 
@@ -26,7 +27,12 @@ def healthz(request: HttpRequest) -> JsonResponse:
         status = scheduler_status(check_crontab=False)
     except DatabaseError as error:
         logger.warning("Health check: database unreachable: %s", error)
-        return JsonResponse({"status": "unavailable", "database": "unreachable"}, status=503)
+        return JsonResponse(
+            {"status": "unavailable", "database": "unreachable"},
+            status=503,
+            # As the API's 503s: probes and clients know when to look again.
+            headers={"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)},
+        )
     return JsonResponse(
         {
             "status": "degraded" if status["stale"] else "ok",

@@ -19,6 +19,14 @@ def pytest_collection_modifyitems(config, items):
                 item.add_marker(skip)
 
 
+@pytest.fixture(autouse=True)
+def _fresh_crontab_listing():
+    """The API reuses a recent `crontab -l` for a few seconds; a test starts with none."""
+    from alerts.scheduling import forget_crontab
+
+    forget_crontab()
+
+
 @pytest.fixture
 def manager(db):
     return UserFactory(username="manager", groups=[MANAGERS], is_staff=True)

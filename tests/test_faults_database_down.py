@@ -90,9 +90,10 @@ def server(tmp_path_factory):
 def test_healthz_is_a_503_for_load_balancers(server):
     base, _log = server
 
-    status, _headers, body = request(f"{base}/healthz")
+    status, headers, body = request(f"{base}/healthz")
 
     assert status == 503
+    assert headers["Retry-After"] == "5"
     assert json.loads(body) == {"status": "unavailable", "database": "unreachable"}
 
 

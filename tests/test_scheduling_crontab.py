@@ -14,10 +14,12 @@ import subprocess
 import sys
 import tempfile
 import time
+from io import StringIO
 from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.core.management import call_command
 from django.db import connection
 
 from alerts.scheduling import cron_daemon_running
@@ -307,3 +309,34 @@ def test_demo_removes_its_crontab_entry_when_the_server_exits(site, user_crontab
     assert demo.returncode != 0
     assert "run: crontab entry removed" in output, output
     assert user_crontab.read() == UNRELATED
+
+
+@pytest.fixture
+def counted_crontab(user_crontab, tmp_path, settings):
+    """The real crontab behind a wrapper that counts `crontab -l`; yields a call counter."""
+    calls = tmp_path / "crontab-l-calls"
+    calls.touch()
+    wrapper = tmp_path / "crontab"
+    wrapper.write_text(f'#!/bin/sh\n[ "$1" = -l ] && echo >> "{calls}"\nexec "{user_crontab.program}" "$@"\n')
+    wrapper.chmod(0o755)
+    settings.CRONTAB_EXECUTABLE = str(wrapper)
+    return lambda: len(calls.read_text().splitlines())
+
+
+def test_scheduler_endpoint_reuses_a_recent_crontab_listing(technician_client, counted_crontab, monkeypatch):
+    from alerts import scheduling
+
+    first = technician_client.get("/api/alerts/scheduler").json()
+    second = technician_client.get("/api/alerts/scheduler").json()
+    assert (first["installed"], second["installed"], counted_crontab()) == (False, False, 1)
+
+    call_command("ensure_crontab", stdout=StringIO(), stderr=StringIO())
+    # This process changed the crontab: no answer from before the change.
+    assert technician_client.get("/api/alerts/scheduler").json()["installed"] is True
+    reads = counted_crontab()
+
+    monkeypatch.setattr(scheduling, "CRONTAB_STATE_MAX_AGE", 0.2)
+    monkeypatch.setattr("alerts.views.CRONTAB_STATE_MAX_AGE", 0.2)
+    time.sleep(0.3)
+    technician_client.get("/api/alerts/scheduler")
+    assert counted_crontab() == reads + 1  # older than the maximum age: read again
