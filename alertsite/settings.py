@@ -259,7 +259,7 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["alertsite.api.renderers.ORJSONRenderer"],
     # JSON in as well as out: a form post is a 415, not a second dialect whose
     # empty fields quietly mean null.
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["alertsite.api.parsers.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "alertsite.api.pagination.OptionalLimitOffsetPagination",
     "DEFAULT_SCHEMA_CLASS": "alertsite.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "alertsite.api.exceptions.exception_handler",

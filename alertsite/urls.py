@@ -19,5 +19,6 @@ urlpatterns = [
 ]
 
 # JSON errors under /api/, the usual pages elsewhere.
+handler400 = "alertsite.api.exceptions.bad_request"
 handler404 = "alertsite.api.exceptions.page_not_found"
 handler500 = "alertsite.api.exceptions.server_error"
