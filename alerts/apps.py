@@ -6,10 +6,4 @@ class AlertsConfig(AppConfig):
     verbose_name = "Alerts"
 
     def ready(self) -> None:
-        from django.db.models.signals import post_migrate
-
         from alerts import checks, signals  # noqa: F401  (registers the checks, connects the instant refresh)
-        from alerts.roles import restore_missing_role_groups
-
-        # After the permissions of every app (auth's handler, connected earlier, runs first).
-        post_migrate.connect(restore_missing_role_groups, sender=self, dispatch_uid="alerts_role_groups")

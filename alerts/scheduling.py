@@ -12,6 +12,7 @@ import os
 import re
 import shutil
 import subprocess
+import time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -41,6 +42,9 @@ _FIELDS = (
 _ITEM = re.compile(
     r"^(?:\*|(?P<start>[0-9a-z]+)(?:-(?P<end>[0-9a-z]+))?)(?:/(?P<step>[0-9]+))?$", re.IGNORECASE
 )
+# How long the API reuses this host's crontab listing (a dashboard polls every 30 s by default).
+CRONTAB_STATE_MAX_AGE = 10
+_crontab_cache: tuple[float, list[str]] | None = None
 _CRONTAB_RUN = re.compile(r"crontab run (?P<hash>[0-9a-f]{32})")
 
 # Settings whose value a cron-launched run must share with the server.
@@ -131,12 +135,15 @@ def stale_since(*, now: datetime.datetime | None = None) -> datetime.datetime:
     return since
 
 
-def scheduler_status(*, now: datetime.datetime | None = None, check_crontab: bool = True) -> dict:
+def scheduler_status(
+    *, now: datetime.datetime | None = None, check_crontab: bool = True, crontab_max_age: float = 0
+) -> dict:
     """The scheduler at a glance: schedule, crontab entry, last runs, next run, staleness.
 
     `installed` tells whether the crontab really holds the current job (False
     when cron is not installed); `check_crontab=False` leaves it out, for
-    callers that must not start a process (the health check).
+    callers that must not start a process (the health check), and
+    `crontab_max_age` lets it come from a listing that many seconds old.
     """
     now = now or timezone.now()
     run = last_run()
@@ -151,7 +158,7 @@ def scheduler_status(*, now: datetime.datetime | None = None, check_crontab: boo
         stale = success is None or success.started_at < stale_since(now=now)
     status = {"schedule": schedule()}
     if check_crontab:
-        status["installed"] = crontab_installed()
+        status["installed"] = crontab_installed(max_age=crontab_max_age)
     status.update(
         last_run=_run_summary(run) if run is not None else None,
         last_success_at=success.started_at if success is not None else None,
@@ -182,34 +189,52 @@ def crontab_available() -> bool:
     return _crontab_executable() is not None
 
 
-def read_crontab() -> list[str]:
-    """The current user's crontab, line by line (empty when there is none)."""
+def read_crontab(*, max_age: float = 0) -> list[str]:
+    """The current user's crontab, line by line (empty when there is none).
+
+    With `max_age`, a listing read by this process less than that many
+    seconds ago is reused: every open dashboard polls the scheduler's status,
+    and each `crontab -l` is a process. The cache is per process, as the
+    crontab is per host; it is forgotten when this process changes the crontab.
+    """
+    global _crontab_cache
+    if max_age and _crontab_cache is not None and time.monotonic() - _crontab_cache[0] < max_age:
+        return list(_crontab_cache[1])
     executable = _crontab_executable()
     if executable is None:
         raise CrontabUnavailable("the crontab program is not installed")
     listing = subprocess.run([executable, "-l"], capture_output=True, text=True, check=False)
-    if listing.returncode != 0:
-        if "no crontab" in listing.stderr.lower():
-            return []
+    if listing.returncode != 0 and "no crontab" not in listing.stderr.lower():
         raise CrontabUnavailable(listing.stderr.strip() or f"crontab -l exited {listing.returncode}")
-    return listing.stdout.splitlines()
+    lines = listing.stdout.splitlines() if listing.returncode == 0 else []
+    _crontab_cache = (time.monotonic(), lines)
+    return list(lines)
 
 
-def installed_lines() -> list[str]:
+def forget_crontab() -> None:
+    """Drop the cached listing of `read_crontab`, so that the next read sees the crontab as it is."""
+    global _crontab_cache
+    _crontab_cache = None
+
+
+def installed_lines(*, max_age: float = 0) -> list[str]:
     """The crontab lines django-crontab manages for this project (those with its comment)."""
     crontab_settings = CrontabSettings(settings)
     lines = []
-    for line in read_crontab():
+    for line in read_crontab(max_age=max_age):
         match = crontab_settings.CRONTAB_LINE_REGEXP.match(line)
         if match and match.group(5) == crontab_settings.CRONTAB_COMMENT:
             lines.append(line)
     return lines
 
 
-def crontab_installed() -> bool:
-    """Whether the crontab holds a line running the current job (same schedule and command)."""
+def crontab_installed(*, max_age: float = 0) -> bool:
+    """Whether the crontab holds a line running the current job (same schedule and command).
+
+    `max_age`: reuse a listing that recent (see `read_crontab`).
+    """
     try:
-        lines = installed_lines()
+        lines = installed_lines(max_age=max_age)
     except CrontabUnavailable:
         return False
     wanted = {_job_hash(line) for line in expected_lines()}
@@ -236,6 +261,7 @@ def ensure_crontab_installed() -> bool:
     wanted = expected_lines()
     if installed_lines() == wanted:
         return False
+    forget_crontab()
     call_command("crontab", "add", verbosity=0)
     if installed_lines() != wanted:
         raise CrontabUnavailable("crontab did not accept the new entry (see its message above)")

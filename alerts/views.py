@@ -1,50 +1,13 @@
 """Pages and views outside the API routers.
 
-The dashboard page (`/`) and the health check (`/healthz`).
+The dashboard page (`/`); the health check is `alertsite.health`.
 """
 
-import logging
-
 from django.conf import settings
-from django.db import DatabaseError
-from django.http import HttpRequest, JsonResponse
 from django.urls import reverse
-from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_safe
 from django.views.generic import TemplateView
 
 from alerts.choices import AlertKind, Priority, RunStatus, RunTrigger
-from alerts.scheduling import scheduler_status
-
-logger = logging.getLogger(__name__)
-
-
-@never_cache
-@require_safe
-def healthz(request: HttpRequest) -> JsonResponse:
-    """Liveness for load balancers and probes, without authentication.
-
-    200 `ok`; 200 `degraded` when the scheduler is stale (the site still
-    serves, its alerts may be late); 503 when the database is unreachable.
-    The crontab is not read here: probes are frequent, and web nodes of a
-    multi-host deployment have no crontab of their own.
-    """
-    try:
-        status = scheduler_status(check_crontab=False)
-    except DatabaseError as error:
-        logger.warning("Health check: database unreachable: %s", error)
-        return JsonResponse({"status": "unavailable", "database": "unreachable"}, status=503)
-    return JsonResponse(
-        {
-            "status": "degraded" if status["stale"] else "ok",
-            "database": "ok",
-            "scheduler": {
-                "stale": status["stale"],
-                "last_success_at": status["last_success_at"],
-                "next_run_at": status["next_run_at"],
-            },
-        }
-    )
 
 
 class DashboardView(TemplateView):

@@ -9,10 +9,12 @@ import os
 import shlex
 import shutil
 import sys
+import zoneinfo
 from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp import constants as csp_constants
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -50,14 +52,18 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "corsheaders",
+    "csp",
     "django_crontab",
     "assets",
     "maintenance",
     "alerts",
+    # Last: its post_migrate (role groups) runs once every app has its permissions.
+    "alertsite",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -123,15 +129,24 @@ LANGUAGE_CODE = env.str("LANGUAGE_CODE", default="en")
 LANGUAGES = [("en", "English"), ("fr", "Français")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
+try:
+    # Django lets an empty name through (and reports others with a traceback);
+    # every generation would then fail on "ZoneInfo keys must be normalized".
+    zoneinfo.ZoneInfo(TIME_ZONE)
+except (ValueError, OSError, zoneinfo.ZoneInfoNotFoundError):
+    sys.exit(
+        f"alertsite: TIME_ZONE={TIME_ZONE!r} is not a time zone name; use one such as UTC or Europe/Paris."
+    )
 USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
-        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        # Hashed names after collectstatic, plain names (served from the apps) before.
+        "BACKEND": "alertsite.staticfiles.ManifestStaticFilesStorage"
         if not DEBUG
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
@@ -141,7 +156,11 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = env.bool("WHITENOISE_USE_FINDERS", default=True)
 
 # Security: sane production defaults, relaxed only by DEBUG or explicit settings.
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Behind a TLS-terminating proxy only: trusted unconditionally, the header
+# would let any client (scripts/start binds 0.0.0.0) claim HTTPS.
+TRUST_X_FORWARDED_PROTO = env.bool("TRUST_X_FORWARDED_PROTO", default=False)
+if TRUST_X_FORWARDED_PROTO:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
 # Load balancers and probes call /healthz over plain HTTP, inside the network.
 SECURE_REDIRECT_EXEMPT = [r"^healthz/?$"]
@@ -152,6 +171,24 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = not DEBUG
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+
+# Content-Security-Policy on every response (django-csp, SECURITY.md): scripts,
+# styles and everything else from the site itself only, no plugins, no framing.
+# No inline script or style anywhere: the dashboard's configuration is a JSON
+# script element, and the Swagger page loads its script as a file. Images may
+# be data: URIs (Swagger UI's and the admin's icons).
+_csp_report_uri = env.str("CSP_REPORT_URI", default="")
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [csp_constants.SELF],
+        "img-src": [csp_constants.SELF, "data:"],
+        "object-src": [csp_constants.NONE],
+        "frame-ancestors": [csp_constants.NONE],
+        "base-uri": [csp_constants.SELF],
+        "form-action": [csp_constants.SELF],
+        **({"report-uri": [_csp_report_uri]} if _csp_report_uri else {}),
+    },
+}
 
 # Alerts: thresholds of the rules and the schedule (DESIGN §3, §6).
 ALERTS = {
@@ -249,7 +286,7 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["alertsite.api.renderers.ORJSONRenderer"],
     # JSON in as well as out: a form post is a 415, not a second dialect whose
     # empty fields quietly mean null.
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["alertsite.api.parsers.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "alertsite.api.pagination.OptionalLimitOffsetPagination",
     "DEFAULT_SCHEMA_CLASS": "alertsite.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "alertsite.api.exceptions.exception_handler",

@@ -4,7 +4,8 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.i18n import JavaScriptCatalog
 
-from alerts.views import DashboardView, healthz
+from alerts.views import DashboardView
+from alertsite.health import healthz
 
 urlpatterns = [
     path("", DashboardView.as_view(), name="dashboard"),
@@ -16,5 +17,6 @@ urlpatterns = [
 ]
 
 # JSON errors under /api/, the usual pages elsewhere.
+handler400 = "alertsite.api.exceptions.bad_request"
 handler404 = "alertsite.api.exceptions.page_not_found"
 handler500 = "alertsite.api.exceptions.server_error"

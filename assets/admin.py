@@ -1,19 +1,8 @@
-"""Admin of assets, with their maintenances inline."""
+"""Admin of assets (their maintenances appear inline, added by maintenance/admin.py)."""
 
 from django.contrib import admin
 
 from assets.models import Asset
-from maintenance.models import Maintenance
-
-
-class MaintenanceInline(admin.TabularInline):
-    model = Maintenance
-    extra = 0
-    show_change_link = True
-    # Only light columns: an asset can have hundreds of maintenances, and a
-    # user select per row would make the page heavy. Details are one click away.
-    fields = ["title", "kind", "status", "scheduled_date"]
-    ordering = ["-scheduled_date"]
 
 
 @admin.register(Asset)
@@ -22,4 +11,3 @@ class AssetAdmin(admin.ModelAdmin):
     list_filter = ["status", "criticality"]
     search_fields = ["code", "name", "location"]
     readonly_fields = ["created_at", "updated_at"]
-    inlines = [MaintenanceInline]

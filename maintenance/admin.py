@@ -1,12 +1,34 @@
-"""Admin of maintenances: the planning list and the "Mark done" action."""
+"""Admin of maintenances: the planning list, the "Mark done" action, and an asset's maintenances inline."""
 
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from assets.admin import AssetAdmin
+from assets.models import Asset
 from maintenance.models import Maintenance
 from maintenance.services import complete_maintenance
+
+
+class MaintenanceInline(admin.TabularInline):
+    model = Maintenance
+    extra = 0
+    show_change_link = True
+    # Only light columns: an asset can have hundreds of maintenances, and a
+    # user select per row would make the page heavy. Details are one click away.
+    fields = ["title", "kind", "status", "scheduled_date"]
+    ordering = ["-scheduled_date"]
+
+
+# Assets know nothing of maintenances (apps depend downward only), so the
+# asset page gets its maintenances inline from here.
+admin.site.unregister(Asset)
+
+
+@admin.register(Asset)
+class AssetWithMaintenancesAdmin(AssetAdmin):
+    inlines = [*AssetAdmin.inlines, MaintenanceInline]
 
 
 @admin.register(Maintenance)

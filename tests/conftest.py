@@ -1,12 +1,21 @@
 """Shared fixtures: users per role, factories, a frozen clock."""
 
 import datetime
+import os
 
+import hypothesis
 import pytest
 import time_machine
 
-from alerts.roles import MANAGERS, TECHNICIANS
+from alertsite.roles import MANAGERS, TECHNICIANS
 from tests.factories import UserFactory
+
+# Property and fuzz tests try the same examples on every run, so the suite passes or fails the
+# same way each time: derandomized, and no example database replaying earlier failures.
+# HYPOTHESIS_PROFILE=random (with FUZZ_SEED=random for the schema fuzzing) for wider, random runs.
+hypothesis.settings.register_profile("suite", derandomize=True, database=None, print_blob=True)
+hypothesis.settings.register_profile("random", derandomize=False, database=None, print_blob=True)
+hypothesis.settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "suite"))
 
 # Fixtures of the scheduling tests: a site run by fresh processes, as cron runs it.
 pytest_plugins = ["tests.scheduling_site"]
@@ -20,6 +29,14 @@ def pytest_collection_modifyitems(config, items):
         for item in items:
             if "postgres" in item.keywords:
                 item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_crontab_listing():
+    """The API reuses a recent `crontab -l` for a few seconds; a test starts with none."""
+    from alerts.scheduling import forget_crontab
+
+    forget_crontab()
 
 
 @pytest.fixture

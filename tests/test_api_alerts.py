@@ -256,6 +256,9 @@ def test_filter_by_asset_and_maintenance(manager_client, fleet):
         ("maintenance=1.5", "maintenance"),
         ("asset=5.0", "asset"),
         ("ordering=colour", "ordering"),
+        ("ordering=", None),
+        ("ordering=,", "ordering"),
+        ("ordering=priority,,due_date", "ordering"),
         ("priorty=HIGH", "priorty"),
     ],
 )

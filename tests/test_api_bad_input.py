@@ -225,3 +225,53 @@ def test_forged_tokens_are_a_401(api_client, manager, kind):
         assert response.status_code == 401, (kind, response.content)
         assert response.json()["code"] == "token_not_valid"
     assert not GenerationRun.objects.exists()
+
+
+# Bodies and requests Django or the parser refuse before any view logic runs.
+NESTED = "[" * 1000 + "]" * 1000  # 2 KB
+DEEPER = '{"refresh": ' + "[" * 100_000 + "]" * 100_000 + "}"
+
+
+@pytest.mark.parametrize("body", [NESTED, DEEPER], ids=["1000-arrays", "100000-arrays"])
+@pytest.mark.parametrize("path", ["/api/auth/token/refresh/", "/api/auth/token/", "/api/assets"])
+def test_a_body_nested_too_deeply_is_a_short_400_without_a_traceback(manager_client, caplog, path, body):
+    before = rows()
+
+    response = manager_client.generic("POST", path, body, content_type="application/json")
+
+    assert response.status_code == 400
+    assert response.json() == {"detail": "JSON parse error - the body is nested too deeply."}
+    assert [record for record in caplog.records if record.levelname in ("ERROR", "CRITICAL")] == []
+    assert not any(record.exc_info for record in caplog.records)
+    assert rows() == before
+
+
+def json_400(response) -> str:
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/json"
+    return response.json()["detail"]
+
+
+def test_a_body_over_the_upload_limit_is_a_json_400(manager_client, api_client, settings):
+    big = json.dumps({"code": "BIG-1", "name": "x" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 500_000)})
+
+    for client, path in ((manager_client, "/api/assets"), (api_client, "/api/auth/token/")):
+        response = client.generic("POST", path, big, content_type="application/json")
+        assert json_400(response) == "The request body is too large (at most 2621440 bytes)."
+    assert not Asset.objects.exists()
+
+
+def test_more_than_a_thousand_parameters_is_a_json_400(manager_client):
+    query = "&".join(f"p{number}=1" for number in range(1001))
+
+    assert json_400(manager_client.get(f"/api/assets?{query}")) == "Too many parameters (at most 1000)."
+
+
+def test_a_host_not_allowed_is_a_json_400_under_the_api(api_client, client):
+    assert json_400(api_client.get("/api/alerts", HTTP_HOST="evil.example")) == (
+        "This site does not answer to that Host header."
+    )
+    assert json_400(api_client.get("/api/no-such-thing", HTTP_HOST="evil.example"))
+    # Outside the API, Django's usual page.
+    page = client.get("/admin/login/", HTTP_HOST="evil.example")
+    assert (page.status_code, page["Content-Type"].split(";")[0]) == (400, "text/html")

@@ -149,8 +149,10 @@ def test_swagger_ui_is_served_from_local_static_files(api_client, client):
     assert "://" not in re.sub(r"http://testserver", "", page)
     assets = re.findall(r'(?:src|href)="([^"]+)"', page)
     assert any(a.endswith("swagger-ui-bundle.js") for a in assets)
+    # The page's own start-up script comes from the page's address (no inline script, for the CSP).
+    assert "/api/docs/?script=" in assets
     for asset in assets:
-        assert asset.startswith("/static/"), asset
+        assert asset.startswith(("/static/", "/api/docs/?script")), asset
         assert client.get(asset).status_code == 200, asset
 
 
@@ -178,3 +180,50 @@ def test_a_malformed_body_is_a_documented_400(schema, manager_client):
 
     assert response.status_code == 400
     assert {"required": ["detail"]}.items() <= documented["schema"]["anyOf"][1].items()
+
+
+def operations(schema):
+    for path, methods in schema["paths"].items():
+        for method, operation in methods.items():
+            yield path, method, operation
+
+
+def test_every_operation_documents_the_errors_the_shared_machinery_gives(schema):
+    for path, method, operation in operations(schema):
+        responses = operation["responses"]
+        where = f"{method.upper()} {path}"
+        # Any request can be unreadable (too many parameters, a bad Host), any Accept unmatched,
+        # and every operation reads the database.
+        assert {"400", "406", "503"} <= set(responses), where
+        assert "Retry-After" in responses["503"]["headers"], where
+        assert ("415" in responses) == ("requestBody" in operation), where
+        assert ("404" in responses) == ("{id}" in path), where
+        if "security" in operation:
+            assert "401" in responses, where
+    token = schema["paths"]["/api/auth/token/"]["post"]["responses"]
+    assert "Retry-After" in token["429"]["headers"]
+    # Authentication alone never answers 403.
+    assert "403" not in schema["paths"]["/api/me/"]["get"]["responses"]
+    assert "403" in schema["paths"]["/api/alerts/"]["get"]["responses"]
+
+
+def test_a_cancelled_maintenance_is_a_documented_400_on_complete(schema, manager_client):
+    from maintenance.choices import MaintenanceStatus
+    from tests.factories import MaintenanceFactory
+
+    cancelled = MaintenanceFactory(status=MaintenanceStatus.CANCELLED)
+    response = manager_client.post(f"/api/maintenances/{cancelled.pk}/complete")
+    documented = schema["paths"]["/api/maintenances/{id}/complete/"]["post"]["responses"]
+
+    assert response.status_code == 400
+    assert "status" in response.json()
+    assert "cancelled" in documented["400"]["description"]
+
+
+def test_generate_documents_both_of_its_503s(schema):
+    unavailable = schema["paths"]["/api/alerts/generate/"]["post"]["responses"]["503"]
+
+    assert unavailable["content"]["application/json"]["schema"]["anyOf"] == [
+        {"$ref": "#/components/schemas/GenerationError"},
+        {"$ref": "#/components/schemas/Error"},
+    ]

@@ -6,8 +6,8 @@ from django.contrib.auth.models import Group, Permission
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from alerts.roles import TECHNICIANS
 from alertsite.backends import SingleQueryModelBackend
+from alertsite.roles import TECHNICIANS
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

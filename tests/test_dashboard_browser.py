@@ -157,7 +157,9 @@ class Api:
 
 @pytest.fixture
 def new_page(browser):
+    """Opens pages; every test using it fails if a page broke the Content-Security-Policy."""
     contexts = []
+    violations = []
 
     def open_page(*, locale: str = "en-GB", viewport: dict | None = None):
         context = browser.new_context(
@@ -165,11 +167,20 @@ def new_page(browser):
         )
         context.set_default_timeout(WAIT_MS)
         contexts.append(context)
-        return context.new_page()
+        page = context.new_page()
+        # Chromium reports each refused script, style, image or connection on the console.
+        page.on(
+            "console",
+            lambda message: (
+                violations.append(message.text) if "Content Security Policy" in message.text else None
+            ),
+        )
+        return page
 
     yield open_page
     for context in contexts:
         context.close()
+    assert violations == []
 
 
 def screenshot(page, name: str, capsys) -> Path:
@@ -394,3 +405,26 @@ def test_french_browser_on_a_phone_gets_the_french_dashboard(demo_site, server, 
     # One column of cards: nothing wider than the phone's screen.
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     screenshot(page, "technician-fr-phone", capsys)
+
+
+def test_docs_and_admin_render_under_the_content_security_policy(demo_site, server, new_page, capsys):
+    from playwright.sync_api import expect
+
+    base = server()
+    page = new_page()
+
+    response = page.goto(base + "/api/docs/")
+    assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+    # Swagger UI ran (its script is a file) and read the schema: the operations are listed.
+    expect(page.get_by_role("heading", name="alertsite API")).to_be_visible()
+    expect(page.locator(".opblock-summary-path").filter(has_text="/api/alerts/{id}/read")).to_have_count(1)
+    assert page.locator(".opblock").count() > 20
+    # Its stylesheet applied (Swagger UI lays out the operations as blocks).
+    assert page.locator(".opblock").first.evaluate("element => getComputedStyle(element).display") != "inline"
+    screenshot(page, "docs", capsys)
+
+    page.goto(base + "/admin/login/")
+    expect(page.get_by_label("Username:")).to_be_visible()
+    # The admin's stylesheet applied: its header has the admin's colours, not the browser's.
+    header = page.locator("#header").evaluate("element => getComputedStyle(element).backgroundColor")
+    assert header not in ("rgba(0, 0, 0, 0)", "transparent")

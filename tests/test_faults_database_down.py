@@ -29,14 +29,15 @@ def environment(tmp_path) -> dict:
         "ALERTSITE_ENV_FILE": str(tmp_path / "absent.env"),
         "SECRET_KEY": SECRET,
         "DATABASE_URL": UNREACHABLE,
+        "TRUST_X_FORWARDED_PROTO": "true",
     }
 
 
-def access_token(user_id: int) -> str:
-    """A valid access token of the server's key: only the user lookup needs the database."""
+def access_token(user_id: int, token_type: str = "access") -> str:
+    """A valid token of the server's key: only the user lookup needs the database."""
     now = datetime.datetime.now(tz=datetime.UTC)
     claims = {
-        "token_type": "access",
+        "token_type": token_type,
         "exp": now + datetime.timedelta(minutes=5),
         "iat": now,
         "jti": uuid.uuid4().hex,
@@ -89,9 +90,10 @@ def server(tmp_path_factory):
 def test_healthz_is_a_503_for_load_balancers(server):
     base, _log = server
 
-    status, _headers, body = request(f"{base}/healthz")
+    status, headers, body = request(f"{base}/healthz")
 
     assert status == 503
+    assert headers["Retry-After"] == "5"
     assert json.loads(body) == {"status": "unavailable", "database": "unreachable"}
 
 
@@ -151,3 +153,23 @@ def test_generate_alerts_exits_one_with_one_line(tmp_path):
     assert line.startswith("CommandError: Database unavailable: connection failed:")
     assert "Connection refused" in line
     assert PASSWORD not in result.stdout + result.stderr
+
+
+def test_every_operation_of_the_schema_answers_its_documented_503(server):
+    """The schema needs no database: ask the down server for it, then try each operation."""
+    base, _log = server
+    status, _headers, text = request(f"{base}/api/schema/?format=json")
+    assert status == 200, text
+    answers = {}
+    for path, methods in json.loads(text)["paths"].items():
+        for method, operation in methods.items():
+            body = {
+                "/api/auth/token/": {"username": "manager", "password": "guess"},
+                "/api/auth/token/refresh/": {"refresh": access_token(1, "refresh")},
+            }.get(path, {})
+            url = base + path.replace("{id}", "1")
+            status, headers, _text = request(url, method=method.upper(), body=body, token=access_token(1))
+            documented = operation["responses"].get(str(status), {})
+            answers[f"{method.upper()} {path}"] = (status, "Retry-After" in documented.get("headers", {}))
+
+    assert answers == {operation: (503, True) for operation in answers}

@@ -4,7 +4,7 @@ import pytest
 from django.contrib.auth.models import Group, Permission
 from django.core.management import call_command
 
-from alerts.roles import MANAGERS, ROLE_PERMISSIONS, TECHNICIANS
+from alertsite.roles import MANAGERS, ROLE_PERMISSIONS, TECHNICIANS
 from tests.scheduling_site import SECRET, Site
 
 

@@ -9,14 +9,17 @@ crontab, and a throwaway user could not run a virtualenv kept in root's home.)
 import fcntl
 import re
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
 import time
+from io import StringIO
 from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.core.management import call_command
 from django.db import connection
 
 from alerts.scheduling import cron_daemon_running
@@ -270,3 +273,77 @@ def test_cron_daemon_records_a_cron_run_within_about_a_minute(site, user_crontab
     )
     assert status["last_run"]["trigger"] == "CRON"
     assert status["last_run"]["status"] == "SUCCESS", site.log()
+
+
+def start_demo(site, port: int) -> subprocess.Popen:
+    """Start scripts/run on this site, its data already there (no seeding)."""
+    site.configure(DEBUG="true")
+    site.shell("from assets.models import Asset; Asset.objects.create(code='DEMO-1', name='Demo pump')")
+    return subprocess.Popen(
+        [str(Path(settings.BASE_DIR) / "scripts" / "run")],
+        env=site.environment(PORT=str(port)),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+@pytest.mark.parametrize("stop", ["INT", "TERM"])
+def test_demo_removes_its_crontab_entry_when_stopped(site, user_crontab, stop):
+    port = free_port()
+    demo = start_demo(site, port)
+    try:
+        status, _body = http_get(f"http://127.0.0.1:{port}/healthz", timeout=180)
+        assert status == 200
+        assert len(user_crontab.ours()) == 1
+    finally:
+        demo.send_signal(getattr(signal, f"SIG{stop}"))
+        output = demo.communicate(timeout=60)[0]
+
+    assert "run: crontab entry removed" in output, output
+    assert user_crontab.read() == UNRELATED
+    with pytest.raises(OSError):
+        http_get(f"http://127.0.0.1:{port}/healthz", timeout=1)  # the server went with it
+
+
+def test_demo_removes_its_crontab_entry_when_the_server_exits(site, user_crontab):
+    with socket.socket() as taken:  # the port is busy: runserver exits at once
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        demo = start_demo(site, taken.getsockname()[1])
+        output = demo.communicate(timeout=180)[0]
+
+    assert demo.returncode != 0
+    assert "run: crontab entry removed" in output, output
+    assert user_crontab.read() == UNRELATED
+
+
+@pytest.fixture
+def counted_crontab(user_crontab, tmp_path, settings):
+    """The real crontab behind a wrapper that counts `crontab -l`; yields a call counter."""
+    calls = tmp_path / "crontab-l-calls"
+    calls.touch()
+    wrapper = tmp_path / "crontab"
+    wrapper.write_text(f'#!/bin/sh\n[ "$1" = -l ] && echo >> "{calls}"\nexec "{user_crontab.program}" "$@"\n')
+    wrapper.chmod(0o755)
+    settings.CRONTAB_EXECUTABLE = str(wrapper)
+    return lambda: len(calls.read_text().splitlines())
+
+
+def test_scheduler_endpoint_reuses_a_recent_crontab_listing(technician_client, counted_crontab, monkeypatch):
+    from alerts import scheduling
+
+    first = technician_client.get("/api/alerts/scheduler").json()
+    second = technician_client.get("/api/alerts/scheduler").json()
+    assert (first["installed"], second["installed"], counted_crontab()) == (False, False, 1)
+
+    call_command("ensure_crontab", stdout=StringIO(), stderr=StringIO())
+    # This process changed the crontab: no answer from before the change.
+    assert technician_client.get("/api/alerts/scheduler").json()["installed"] is True
+    reads = counted_crontab()
+
+    monkeypatch.setattr(scheduling, "CRONTAB_STATE_MAX_AGE", 0.2)
+    monkeypatch.setattr("alerts.views.CRONTAB_STATE_MAX_AGE", 0.2)
+    time.sleep(0.3)
+    technician_client.get("/api/alerts/scheduler")
+    assert counted_crontab() == reads + 1  # older than the maximum age: read again

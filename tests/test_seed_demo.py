@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.db.models import Count, Max, Q
 
-from alerts.roles import MANAGERS, TECHNICIANS
+from alertsite.roles import MANAGERS, TECHNICIANS
 from assets.choices import AssetStatus
 from assets.models import Asset
 from maintenance.choices import MaintenanceStatus

@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 MANAGE = Path(__file__).resolve().parent.parent / "manage.py"
 # The configuration under test, and what other tests set in this process (the
 # browser tests allow sync database calls under Playwright's event loop).
@@ -69,3 +71,19 @@ def test_deploy_checks_catch_a_weak_key():
 
     assert result.returncode != 0
     assert "security.W009" in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("name", ["", "Mars/Olympus_Mons", "Europe", "../etc/passwd"])
+def test_refuses_to_start_with_an_invalid_time_zone(name):
+    result = manage("check", DEBUG="1", TIME_ZONE=name)
+
+    assert result.returncode != 0
+    assert result.stderr.strip().splitlines() == [
+        f"alertsite: TIME_ZONE={name!r} is not a time zone name; use one such as UTC or Europe/Paris."
+    ]
+
+
+def test_starts_with_a_valid_time_zone():
+    result = manage("check", DEBUG="1", TIME_ZONE="Europe/Paris")
+
+    assert result.returncode == 0, result.stderr

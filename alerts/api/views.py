@@ -22,7 +22,7 @@ from alerts.api.serializers import (
 from alerts.choices import RunStatus, RunTrigger
 from alerts.filtersets import AlertFilterSet, GenerationRunFilterSet
 from alerts.models import URGENCY_ORDER, Alert, AlertEvent, GenerationRun
-from alerts.scheduling import scheduler_status
+from alerts.scheduling import CRONTAB_STATE_MAX_AGE, scheduler_status
 from alerts.selectors import alert_stats
 from alertsite.api.serializers import RowSerializer
 from alertsite.api.views import ReadOnlyModelViewSet
@@ -144,7 +144,9 @@ class AlertViewSet(ReadOnlyModelViewSet):
     @extend_schema(summary="The scheduler's state", responses=SchedulerStatusSerializer)
     @action(detail=False, methods=["get"], filterset_class=None, pagination_class=None)
     def scheduler(self, request):
-        return Response(SchedulerStatusSerializer(scheduler_status()).data)
+        return Response(
+            SchedulerStatusSerializer(scheduler_status(crontab_max_age=CRONTAB_STATE_MAX_AGE)).data
+        )
 
     @extend_schema(summary="Counters over active alerts", responses=AlertStatsSerializer)
     @action(detail=False, methods=["get"], filterset_class=None, pagination_class=None)

@@ -2,7 +2,7 @@ from django.db import migrations
 
 
 def sync_groups(apps, schema_editor):
-    from alerts.roles import sync_role_groups
+    from alertsite.roles import sync_role_groups
 
     sync_role_groups(apps)
 

@@ -2,6 +2,14 @@
 
 import logging
 
+from django.conf import settings
+from django.core.exceptions import (
+    BadRequest,
+    DisallowedHost,
+    RequestDataTooBig,
+    SuspiciousOperation,
+    TooManyFieldsSent,
+)
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, InterfaceError, OperationalError
 from django.http import JsonResponse
@@ -25,6 +33,10 @@ def exception_handler(exc, context):
     input (400); a database that cannot be reached is a 503 the client may
     retry, not a 500.
     """
+    if isinstance(exc, SuspiciousOperation | BadRequest):
+        # Raised by Django while reading the request (too large, too many
+        # fields): the client's mistake, logged as any 400, without a traceback.
+        return Response({"detail": bad_request_message(exc)}, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(as_serializer_error(exc))
     elif isinstance(exc, IntegrityError):
@@ -44,6 +56,27 @@ def exception_handler(exc, context):
 
 def _is_api(request) -> bool:
     return request.path.startswith("/api/")
+
+
+def bad_request_message(exception: Exception) -> str:
+    """What a client is told about a request Django refused to read."""
+    if isinstance(exception, RequestDataTooBig):
+        return _("The request body is too large (at most %(size)d bytes).") % {
+            "size": settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        }
+    if isinstance(exception, TooManyFieldsSent):
+        limit = settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
+        return _("Too many parameters (at most %(count)d).") % {"count": limit}
+    if isinstance(exception, DisallowedHost):
+        return _("This site does not answer to that Host header.")
+    return _("The request could not be read.")
+
+
+def bad_request(request, exception, template_name="400.html"):
+    """JSON 400 under /api/ for what Django refuses before the API sees it (bad Host, too large)."""
+    if _is_api(request):
+        return JsonResponse({"detail": bad_request_message(exception)}, status=400)
+    return defaults.bad_request(request, exception, template_name)
 
 
 def page_not_found(request, exception, template_name="404.html"):

@@ -71,9 +71,12 @@ class StableOrderingFilter(django_filters.OrderingFilter):
     """`ordering=` with the primary key as the last tie-breaker, so pages never overlap."""
 
     def filter(self, qs, value):
-        if value in EMPTY_VALUES:
+        if value in EMPTY_VALUES or list(value) == [""]:
             return qs
-        ordering = [self.get_ordering_value(param) for param in value if param not in EMPTY_VALUES]
+        if any(param in EMPTY_VALUES for param in value):
+            # `?ordering=` is no ordering; `?ordering=,` or `name,,code` is a typo, not a choice.
+            raise exceptions.ValidationError({self.field_name: [_("Empty field name in the ordering.")]})
+        ordering = [self.get_ordering_value(param) for param in value]
         return qs.order_by(*ordering, "pk")
 
 

@@ -1,4 +1,17 @@
-"""OpenAPI generation: the error responses every operation can give."""
+"""OpenAPI generation: the error responses every operation can give, documented in one place.
+
+Every operation of the schema gets the statuses the shared machinery can
+answer, whatever the view (DESIGN §5; `alertsite/api/exceptions.py`):
+
+- 400: any request Django or the parser refuses to read (too many parameters,
+  a body too large or malformed, a bad Host), besides invalid input;
+- 401 and 403 from the permission classes, 404 on paths with an `{id}`;
+- 406 when no renderer matches `Accept`, 415 when a body is not JSON;
+- 429 with `Retry-After` on throttled views;
+- 503 with `Retry-After` when the database cannot be reached (every view reads it).
+
+Views add only what is theirs (generate's 409, the token endpoint's 401).
+"""
 
 import django_filters
 from django.utils.translation import gettext_lazy as _
@@ -9,6 +22,19 @@ ERROR_CODES_DESCRIPTIONS = {
     "401": _("Missing, invalid or expired token."),
     "403": _("The user lacks the permission this operation needs."),
     "404": _("No object with this id."),
+    "406": _("No representation matches the Accept header (the API answers JSON)."),
+    "415": _("The body is not JSON (Content-Type: application/json)."),
+    "429": _("Too many requests; retry after the number of seconds in Retry-After."),
+    "503": _("The database is unavailable; retry after the number of seconds in Retry-After."),
+}
+INPUT_ERROR_DESCRIPTION = _(
+    "Invalid input: messages per field or parameter, or a request that cannot be read."
+)
+UNREADABLE_DESCRIPTION = _(
+    "The request cannot be read: too many parameters, a body too large or malformed, a Host not allowed."
+)
+RETRY_AFTER_HEADER = {
+    "Retry-After": {"description": "Seconds to wait before retrying.", "schema": {"type": "integer"}},
 }
 VALIDATION_ERROR_SCHEMA = {
     "description": (
@@ -27,7 +53,7 @@ class ErrorSerializer(serializers.Serializer):
 
 
 class AutoSchema(openapi.AutoSchema):
-    """drf-spectacular's AutoSchema, documenting the 400/401/403/404 each operation can answer.
+    """drf-spectacular's AutoSchema, documenting every error status an operation can answer.
 
     A viewset lists in `filtered_actions` the extra actions that take the list's filters.
     """
@@ -57,17 +83,54 @@ class AutoSchema(openapi.AutoSchema):
         responses = super()._get_response_bodies(direction)
         if direction != "response":
             return responses
-        has_input = self.method in ("POST", "PUT", "PATCH") and self.get_request_serializer() is not None
-        if has_input or self._get_filter_parameters():
-            responses.setdefault("400", self._get_response_for_code(VALIDATION_ERROR_SCHEMA, "400"))
+        has_body = self.method in ("POST", "PUT", "PATCH") and self.get_request_serializer() is not None
+        if "400" not in responses:
+            responses["400"] = self._get_response_for_code(VALIDATION_ERROR_SCHEMA, "400")
+            takes_input = has_body or self._get_filter_parameters()
+            responses["400"]["description"] = str(
+                INPUT_ERROR_DESCRIPTION if takes_input else UNREADABLE_DESCRIPTION
+            )
+        for code in self._error_codes(has_body=has_body):
+            response = self._get_response_for_code(ErrorSerializer, code)
+            response["description"] = str(ERROR_CODES_DESCRIPTIONS[code])
+            if code in ("429", "503"):
+                response["headers"] = RETRY_AFTER_HEADER
+            if code in responses:
+                responses[code] = _either(responses[code], response)
+            else:
+                responses[code] = response
+        return dict(sorted(responses.items()))
+
+    def _error_codes(self, *, has_body: bool) -> list[str]:
         codes = []
         perms = self.view.get_permissions()
         if perms and not any(isinstance(p, permissions.AllowAny) for p in perms):
-            codes += ["401", "403"]
+            codes.append("401")
+            # Authentication alone never answers 403.
+            if any(type(p) is not permissions.IsAuthenticated for p in perms):
+                codes.append("403")
         if "{id}" in self.path:
             codes.append("404")
-        for code in codes:
-            response = self._get_response_for_code(ErrorSerializer, code)
-            response["description"] = str(ERROR_CODES_DESCRIPTIONS[code])
-            responses.setdefault(code, response)
-        return responses
+        codes.append("406")
+        if has_body:
+            codes.append("415")
+        if self.view.get_throttles():
+            codes.append("429")
+        codes.append("503")
+        return codes
+
+
+def _either(documented: dict, shared: dict) -> dict:
+    """A status a view documents itself and the shared machinery can also answer: both bodies."""
+    if documented.get("description") == shared["description"]:
+        return documented
+    merged = {**documented, "description": f"{documented['description']} {shared['description']}"}
+    bodies = [
+        documented["content"]["application/json"]["schema"],
+        shared["content"]["application/json"]["schema"],
+    ]
+    if bodies[0] != bodies[1]:
+        merged["content"] = {"application/json": {"schema": {"anyOf": bodies}}}
+    if "headers" in shared:
+        merged["headers"] = {**documented.get("headers", {}), **shared["headers"]}
+    return merged

@@ -20,7 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 from tqdm import tqdm
 
-from alerts.roles import MANAGERS, TECHNICIANS
+from alertsite.roles import MANAGERS, TECHNICIANS
 from assets.choices import AssetStatus, Criticality
 from assets.models import Asset
 from maintenance.choices import MaintenanceKind, MaintenanceStatus
