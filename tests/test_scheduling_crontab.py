@@ -206,7 +206,7 @@ def test_pause_removes_the_entry_and_resume_puts_it_back(site, user_crontab):
     site.configure(ALERTS_CRON_ENABLED="true")
     site.manage("ensure_crontab")
 
-    assert len(user_crontab.ours()) == 2  # the generation and the daily prune
+    assert len(user_crontab.ours()) == len(settings.CRONJOBS)  # every job of ours
     assert site.status()["installed"] is True
 
 
@@ -295,7 +295,7 @@ def test_demo_removes_its_crontab_entry_when_stopped(site, user_crontab, stop):
     try:
         status, _body = http_get(f"http://127.0.0.1:{port}/healthz", timeout=180)
         assert status == 200
-        assert len(user_crontab.ours()) == 1
+        assert len(user_crontab.ours()) == len(settings.CRONJOBS)
     finally:
         demo.send_signal(getattr(signal, f"SIG{stop}"))
         output = demo.communicate(timeout=60)[0]
@@ -343,7 +343,7 @@ def test_scheduler_endpoint_reuses_a_recent_crontab_listing(technician_client, c
     reads = counted_crontab()
 
     monkeypatch.setattr(scheduling, "CRONTAB_STATE_MAX_AGE", 0.2)
-    monkeypatch.setattr("alerts.views.CRONTAB_STATE_MAX_AGE", 0.2)
+    monkeypatch.setattr("alerts.api.views.CRONTAB_STATE_MAX_AGE", 0.2)
     time.sleep(0.3)
     technician_client.get("/api/alerts/scheduler")
     assert counted_crontab() == reads + 1  # older than the maximum age: read again
