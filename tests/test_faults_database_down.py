@@ -21,6 +21,7 @@ from tests.scheduling_site import MANAGE, SECRET, free_port, http_get
 
 PASSWORD = "s3cret-db-pass"
 UNREACHABLE = f"postgres://alertsite:{PASSWORD}@127.0.0.1:1/unreachable"
+SIGNING_KEY = "database-down-tests-jwt-signing-key"
 
 
 def environment(tmp_path) -> dict:
@@ -29,6 +30,7 @@ def environment(tmp_path) -> dict:
         "ALERTSITE_ENV_FILE": str(tmp_path / "absent.env"),
         "SECRET_KEY": SECRET,
         "DATABASE_URL": UNREACHABLE,
+        "JWT_SIGNING_KEY": SIGNING_KEY,
     }
 
 
@@ -42,7 +44,7 @@ def access_token(user_id: int) -> str:
         "jti": uuid.uuid4().hex,
         "user_id": str(user_id),
     }
-    return jwt.encode(claims, SECRET, algorithm="HS256")
+    return jwt.encode(claims, SIGNING_KEY, algorithm="HS256")
 
 
 def request(url: str, *, method: str = "GET", body: dict | None = None, token: str | None = None):

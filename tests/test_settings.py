@@ -69,3 +69,34 @@ def test_deploy_checks_catch_a_weak_key():
 
     assert result.returncode != 0
     assert "security.W009" in result.stdout + result.stderr
+
+
+def _signing_key(**env: str) -> str:
+    result = manage(
+        "shell",
+        "--verbosity",
+        "0",
+        "-c",
+        "from django.conf import settings; print(settings.SIMPLE_JWT['SIGNING_KEY'])",
+        DEBUG="0",
+        ALLOWED_HOSTS="example.com",
+        **env,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_jwt_signing_key_is_derived_from_the_secret_key_but_is_not_it():
+    secret = secrets.token_urlsafe(45)
+
+    derived = _signing_key(SECRET_KEY=secret)
+
+    assert derived not in ("", secret)
+    assert _signing_key(SECRET_KEY=secret) == derived
+    assert _signing_key(SECRET_KEY=secrets.token_urlsafe(45)) != derived
+
+
+def test_jwt_signing_key_rotates_apart_from_the_secret_key():
+    key = secrets.token_urlsafe(45)
+
+    assert _signing_key(SECRET_KEY=secrets.token_urlsafe(45), JWT_SIGNING_KEY=key) == key

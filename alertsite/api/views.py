@@ -1,17 +1,18 @@
 """Base viewsets, the token endpoints and the current user."""
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import mixins, serializers, viewsets
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
-from rest_framework_simplejwt.serializers import TokenObtainPairSerializer, TokenRefreshSerializer
-from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
+from rest_framework_simplejwt.serializers import TokenObtainPairSerializer
+from rest_framework_simplejwt.views import TokenBlacklistView, TokenObtainPairView, TokenRefreshView
 
+from alertsite.api.authentication import TokenRefreshSerializer
 from alertsite.api.filters import StrictFilterBackend
 from alertsite.api.permissions import ModelPermissions
-from alertsite.api.schema import ErrorSerializer
+from alertsite.api.schema import VALIDATION_ERROR_SCHEMA, ErrorSerializer
 from alertsite.api.serializers import RowSerializer
 
 
@@ -97,15 +98,39 @@ class TokenObtainView(TokenObtainPairView):
 
 @extend_schema_view(
     post=extend_schema(
-        summary="Get a new access token",
+        summary="Get a new access token (and a new refresh token)",
+        description="The refresh token sent is blacklisted: use the new one next time.",
         responses={
             200: TokenRefreshSerializer,
-            401: OpenApiResponse(ErrorSerializer, description="Invalid or expired refresh token."),
+            400: OpenApiResponse(VALIDATION_ERROR_SCHEMA, description="No `refresh` given."),
+            401: OpenApiResponse(
+                ErrorSerializer,
+                description="Invalid, expired or revoked refresh token, or its user is inactive, "
+                "deleted or has changed password.",
+            ),
         },
     )
 )
 class TokenRenewView(TokenRefreshView):
-    """`{refresh}` → `{access}`."""
+    """`{refresh}` → `{access, refresh}`; the refresh token sent no longer works."""
+
+
+@extend_schema_view(
+    post=extend_schema(
+        summary="Sign out: revoke a refresh token",
+        responses={
+            205: OpenApiResponse(description="Revoked: the refresh token no longer works."),
+            400: OpenApiResponse(VALIDATION_ERROR_SCHEMA, description="No `refresh` given."),
+            401: OpenApiResponse(ErrorSerializer, description="Invalid, expired or already revoked token."),
+        },
+    )
+)
+class LogoutView(TokenBlacklistView):
+    """`{refresh}` → 205: the refresh token is blacklisted (access tokens expire on their own)."""
+
+    def post(self, request, *args, **kwargs):
+        super().post(request, *args, **kwargs)  # 200 with an empty object, or an error raised
+        return Response(status=status.HTTP_205_RESET_CONTENT)
 
 
 class CurrentUserSerializer(serializers.Serializer):
