@@ -1,13 +1,13 @@
 """Representation of assets."""
 
 from django.utils.translation import gettext_lazy as _
-from rest_framework import serializers
 from rest_framework.validators import UniqueValidator
 
+from alertsite.api.serializers import ModelSerializer
 from assets.models import Asset
 
 
-class AssetSerializer(serializers.ModelSerializer):
+class AssetSerializer(ModelSerializer):
     class Meta:
         model = Asset
         fields = [
