@@ -270,6 +270,9 @@ SIMPLE_JWT = {
     "TOKEN_BLACKLIST_SERIALIZER": "alertsite.api.authentication.TokenBlacklistSerializer",
 }
 
+# A list without `limit`/`offset` holds at most this many rows (beyond: a 400 asking for `limit`).
+API_MAX_LIST = env.int("API_MAX_LIST", default=10_000)
+
 # The dashboard at / reloads its data this often, in seconds (at least 1).
 DASHBOARD_REFRESH_SECONDS = env.int("DASHBOARD_REFRESH_SECONDS", default=30)
 
