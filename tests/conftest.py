@@ -52,8 +52,8 @@ def _api_client():
 
 
 @pytest.fixture
-def api_client():
-    """An anonymous API client; the token endpoint's throttle starts from zero."""
+def api_client(db):
+    """An anonymous API client; the token endpoint's throttle (in the database cache) starts from zero."""
     from django.core.cache import cache
 
     cache.clear()
