@@ -31,6 +31,7 @@ class DashboardView(TemplateView):
             "urls": {
                 "token": reverse("token-obtain"),
                 "tokenRefresh": reverse("token-refresh"),
+                "logout": reverse("token-logout"),
                 "me": reverse("current-user"),
                 "alerts": reverse("alert-list"),
                 "readAll": reverse("alert-read-all"),

@@ -5,6 +5,8 @@ project directory (not the current directory, so a cron-launched command sees
 the same configuration as the server). See the README's configuration table.
 """
 
+import hashlib
+import hmac
 import os
 import shlex
 import shutil
@@ -48,6 +50,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "rest_framework_simplejwt",
+    "rest_framework_simplejwt.token_blacklist",
+    "axes",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -73,6 +77,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: turns a locked-out admin login into its lock-out page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "alertsite.urls"
@@ -115,8 +121,29 @@ else:
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Django's ModelBackend, with permissions in one query per request (alertsite/backends.py).
-AUTHENTICATION_BACKENDS = ["alertsite.backends.SingleQueryModelBackend"]
+# django-axes refuses locked-out admin logins first; then Django's ModelBackend,
+# with permissions in one query per request (alertsite/backends.py).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "alertsite.backends.SingleQueryModelBackend",
+]
+
+# Caches shared by every process (the throttles count there): Django's database
+# cache by default, created by `createcachetable`; CACHE_URL for Redis
+# (`redis://127.0.0.1:6379/0`).
+CACHES = {"default": env.cache_url("CACHE_URL", default="dbcache://alertsite_cache")}
+
+# Failed admin logins (django-axes): an account, or a client address, is locked
+# after AXES_FAILURE_LIMIT failures for AXES_COOLOFF_MINUTES. The API's token
+# endpoint has its own throttle (TOKEN_THROTTLE_RATE).
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_ONLY_ADMIN_SITE = True
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
+# The client address as the API throttles see it (TRUSTED_PROXIES).
+AXES_CLIENT_IP_CALLABLE = "alertsite.clients.client_address"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -265,12 +292,29 @@ LOGGING = {
 
 JWT_ACCESS_MINUTES = env.int("JWT_ACCESS_MINUTES", default=30)
 JWT_REFRESH_DAYS = env.int("JWT_REFRESH_DAYS", default=1)
+# Its own key, so that rotating one of SECRET_KEY and JWT_SIGNING_KEY need not
+# rotate the other; by default derived from SECRET_KEY (never SECRET_KEY itself).
+JWT_SIGNING_KEY = (
+    env.str("JWT_SIGNING_KEY", default="")
+    or hmac.new(SECRET_KEY.encode(), b"alertsite.jwt-signing-key", hashlib.sha256).hexdigest()
+)
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=JWT_ACCESS_MINUTES),
     "REFRESH_TOKEN_LIFETIME": timedelta(days=JWT_REFRESH_DAYS),
     "ALGORITHM": "HS256",
-    "SIGNING_KEY": SECRET_KEY,
+    "SIGNING_KEY": JWT_SIGNING_KEY,
+    # A refresh token works once: refreshing returns a new one and blacklists
+    # the old; `POST /api/auth/logout` blacklists it (token_blacklist app).
+    "ROTATE_REFRESH_TOKENS": True,
+    "BLACKLIST_AFTER_ROTATION": True,
+    # Tokens carry a hash of the password: changing it revokes every token issued before.
+    "CHECK_REVOKE_TOKEN": True,
+    "TOKEN_REFRESH_SERIALIZER": "alertsite.api.authentication.TokenRefreshSerializer",
+    "TOKEN_BLACKLIST_SERIALIZER": "alertsite.api.authentication.TokenBlacklistSerializer",
 }
+
+# A list without `limit`/`offset` holds at most this many rows (beyond: a 400 asking for `limit`).
+API_MAX_LIST = env.int("API_MAX_LIST", default=10_000)
 
 # The dashboard at / reloads its data this often, in seconds (at least 1).
 DASHBOARD_REFRESH_SECONDS = env.int("DASHBOARD_REFRESH_SECONDS", default=30)
@@ -281,7 +325,7 @@ CORS_URLS_REGEX = r"^/api/.*$"
 
 # REST API (DESIGN §5): JWT only, authenticated by default, errors as JSON.
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework_simplejwt.authentication.JWTAuthentication"],
+    "DEFAULT_AUTHENTICATION_CLASSES": ["alertsite.api.authentication.JWTAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["alertsite.api.renderers.ORJSONRenderer"],
     # JSON in as well as out: a form post is a 415, not a second dialect whose
@@ -292,6 +336,9 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "alertsite.api.exceptions.exception_handler",
     # Slows password guessing on the token endpoint (per client address).
     "DEFAULT_THROTTLE_RATES": {"auth-token": env.str("TOKEN_THROTTLE_RATE", default="10/min")},
+    # Reverse proxies in front of the site: the client address is the one the
+    # last of them saw (X-Forwarded-For); 0 uses the socket address and ignores the header.
+    "NUM_PROXIES": env.int("TRUSTED_PROXIES", default=0),
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 

@@ -67,21 +67,36 @@ def superuser(db):
     return UserFactory(username="admin", is_staff=True, is_superuser=True)
 
 
-@pytest.fixture
-def api_client():
-    """An anonymous API client; the token endpoint's throttle starts from zero."""
-    from django.core.cache import cache
+def _api_client():
+    """DRF's test client; a streamed list's body is read at once, so `response.json()` works."""
+    import json
+
     from rest_framework.test import APIClient
 
+    class Client(APIClient):
+        def request(self, **kwargs):
+            response = super().request(**kwargs)
+            if response.streaming:
+                response.streamed_body = b"".join(response.streaming_content)
+                response.json = lambda **extra: json.loads(response.streamed_body, **extra)
+            return response
+
+    return Client()
+
+
+@pytest.fixture
+def api_client(db):
+    """An anonymous API client; the token endpoint's throttle (in the database cache) starts from zero."""
+    from django.core.cache import cache
+
     cache.clear()
-    return APIClient()
+    return _api_client()
 
 
 def _client_for(user):
-    from rest_framework.test import APIClient
     from rest_framework_simplejwt.tokens import AccessToken
 
-    client = APIClient()
+    client = _api_client()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {AccessToken.for_user(user)}")
     client.user = user
     return client

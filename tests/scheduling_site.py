@@ -21,6 +21,7 @@ from urllib.parse import quote
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection
 
 MANAGE = Path(settings.BASE_DIR) / "manage.py"
@@ -142,6 +143,8 @@ def site(tmp_path, transactional_db, sqlite_template) -> Site:
     """A site whose processes share the test's database (committed data, flushed after)."""
     if sqlite_template is None:
         database_url = postgres_url(connection.settings_dict)
+        # The shared cache (throttle counts) is a table the flush after each test leaves alone.
+        cache.clear()
     else:
         shutil.copy(sqlite_template, tmp_path / "db.sqlite3")
         database_url = f"sqlite:///{tmp_path / 'db.sqlite3'}"

@@ -67,10 +67,22 @@ def test_constraint_violation_is_a_400(manager_client, monkeypatch):
     response = manager_client.post("/api/assets", {"code": "PUMP-001", "name": "Pump"})
 
     assert response.status_code == 400
+    assert response.json() == {"code": ["An asset with this code already exists."]}
+
+
+def test_an_unknown_constraint_violation_is_a_400_without_the_database_text(manager_client, monkeypatch):
+    def conflicting(self, serializer):
+        raise IntegrityError(
+            'duplicate key value violates unique constraint "secret_idx" DETAIL: Key (x)=(1)'
+        )
+
+    monkeypatch.setattr(AssetViewSet, "perform_create", conflicting)
+
+    response = manager_client.post("/api/assets", {"code": "PUMP-001", "name": "Pump"})
+
+    assert response.status_code == 400
     assert response.json() == {
-        "non_field_errors": [
-            "The change conflicts with existing data: UNIQUE constraint failed: assets_asset.code"
-        ]
+        "non_field_errors": ["The change conflicts with data saved meanwhile; reload and try again."]
     }
 
 

@@ -248,10 +248,17 @@ def test_technician_sees_the_demo_alerts_and_marks_one_read(demo_site, server, n
     expect(rows(page).first.get_by_role("button", name="Mark unread")).to_be_visible()
     assert api.call("GET", f"/api/alerts/{alerts[0]['id']}")["is_read"] is True
 
-    page.get_by_role("button", name="Sign out").click()
+    refresh = page.evaluate("JSON.parse(sessionStorage.getItem('alertsite.dashboard.tokens')).refresh")
+    with page.expect_response(lambda response: response.url.endswith("/api/auth/logout")) as logout:
+        page.get_by_role("button", name="Sign out").click()
 
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
     expect(page.locator("#dashboard")).to_be_hidden()
+    # Signed out on the server too: the refresh token no longer works.
+    assert logout.value.status == 205
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        api.call("POST", "/api/auth/token/refresh/", {"refresh": refresh})
+    assert refused.value.code == 401
 
 
 def test_keyboard_user_marks_an_alert_read_and_keeps_their_place(demo_site, server, new_page):
@@ -378,6 +385,10 @@ def test_access_token_is_renewed_before_it_expires(demo_site, server, new_page):
     with page.expect_request(lambda request: request.url.endswith("/api/auth/token/refresh")) as renewal:
         page.clock.run_for("29:30")
     assert renewal.value.response().status == 200
+    # The renewal rotated the refresh token: the page renews again with the new one.
+    with page.expect_request(lambda request: request.url.endswith("/api/auth/token/refresh")) as second:
+        page.clock.run_for("29:30")
+    assert second.value.response().status == 200
 
     page.get_by_role("button", name="Mark read").first.click()
     expect(page.get_by_role("status").filter(has_text="Alert marked read.")).to_be_visible()

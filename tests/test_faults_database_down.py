@@ -21,6 +21,7 @@ from tests.scheduling_site import MANAGE, SECRET, free_port, http_get
 
 PASSWORD = "s3cret-db-pass"
 UNREACHABLE = f"postgres://alertsite:{PASSWORD}@127.0.0.1:1/unreachable"
+SIGNING_KEY = "database-down-tests-jwt-signing-key"
 
 
 def environment(tmp_path) -> dict:
@@ -30,6 +31,7 @@ def environment(tmp_path) -> dict:
         "SECRET_KEY": SECRET,
         "DATABASE_URL": UNREACHABLE,
         "TRUST_X_FORWARDED_PROTO": "true",
+        "JWT_SIGNING_KEY": SIGNING_KEY,
     }
 
 
@@ -43,7 +45,7 @@ def access_token(user_id: int, token_type: str = "access") -> str:
         "jti": uuid.uuid4().hex,
         "user_id": str(user_id),
     }
-    return jwt.encode(claims, SECRET, algorithm="HS256")
+    return jwt.encode(claims, SIGNING_KEY, algorithm="HS256")
 
 
 def request(url: str, *, method: str = "GET", body: dict | None = None, token: str | None = None):
@@ -166,6 +168,7 @@ def test_every_operation_of_the_schema_answers_its_documented_503(server):
             body = {
                 "/api/auth/token/": {"username": "manager", "password": "guess"},
                 "/api/auth/token/refresh/": {"refresh": access_token(1, "refresh")},
+                "/api/auth/logout/": {"refresh": access_token(1, "refresh")},
             }.get(path, {})
             url = base + path.replace("{id}", "1")
             status, headers, _text = request(url, method=method.upper(), body=body, token=access_token(1))

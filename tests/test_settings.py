@@ -87,3 +87,34 @@ def test_starts_with_a_valid_time_zone():
     result = manage("check", DEBUG="1", TIME_ZONE="Europe/Paris")
 
     assert result.returncode == 0, result.stderr
+
+
+def _signing_key(**env: str) -> str:
+    result = manage(
+        "shell",
+        "--verbosity",
+        "0",
+        "-c",
+        "from django.conf import settings; print(settings.SIMPLE_JWT['SIGNING_KEY'])",
+        DEBUG="0",
+        ALLOWED_HOSTS="example.com",
+        **env,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_jwt_signing_key_is_derived_from_the_secret_key_but_is_not_it():
+    secret = secrets.token_urlsafe(45)
+
+    derived = _signing_key(SECRET_KEY=secret)
+
+    assert derived not in ("", secret)
+    assert _signing_key(SECRET_KEY=secret) == derived
+    assert _signing_key(SECRET_KEY=secrets.token_urlsafe(45)) != derived
+
+
+def test_jwt_signing_key_rotates_apart_from_the_secret_key():
+    key = secrets.token_urlsafe(45)
+
+    assert _signing_key(SECRET_KEY=secrets.token_urlsafe(45), JWT_SIGNING_KEY=key) == key

@@ -5,6 +5,7 @@ from rest_framework import serializers
 
 from alerts.choices import AlertKind, Priority
 from alerts.models import Alert, AlertEvent, GenerationRun
+from alertsite.api.serializers import ModelSerializer
 
 # Exactly the alert object of DESIGN §5.
 ALERT_FIELDS = [
@@ -27,7 +28,7 @@ ALERT_FIELDS = [
 ]
 
 
-class AlertSerializer(serializers.ModelSerializer):
+class AlertSerializer(ModelSerializer):
     asset_code = serializers.CharField(source="asset.code", read_only=True)
     asset_name = serializers.CharField(source="asset.name", read_only=True)
 
@@ -37,7 +38,7 @@ class AlertSerializer(serializers.ModelSerializer):
         read_only_fields = ALERT_FIELDS
 
 
-class GenerationRunSerializer(serializers.ModelSerializer):
+class GenerationRunSerializer(ModelSerializer):
     class Meta:
         model = GenerationRun
         fields = [

@@ -1,7 +1,9 @@
 """Every API error is JSON a person can act on (DESIGN §5)."""
 
 import logging
+import re
 
+from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import (
     BadRequest,
@@ -18,6 +20,7 @@ from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
+from rest_framework.validators import UniqueValidator
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
@@ -40,9 +43,9 @@ def exception_handler(exc, context):
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(as_serializer_error(exc))
     elif isinstance(exc, IntegrityError):
-        exc = exceptions.ValidationError(
-            {"non_field_errors": [_("The change conflicts with existing data: %(error)s") % {"error": exc}]}
-        )
+        # The database's text names tables, constraints and other rows' values: logged, never returned.
+        logger.warning("Constraint violation during %s: %s", context["request"].path, exc)
+        exc = exceptions.ValidationError(constraint_errors(exc, context.get("view")))
     elif isinstance(exc, OperationalError | InterfaceError):
         logger.error("Database unavailable during %s: %s", context["request"].path, exc)
         set_rollback()
@@ -52,6 +55,60 @@ def exception_handler(exc, context):
             headers={"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)},
         )
     return drf_exception_handler(exc, context)
+
+
+# What PostgreSQL (psycopg's diagnostics) and SQLite say about the violated constraint.
+_POSTGRES_KEY = re.compile(r"Key \((?P<columns>[^)]+)\)=")
+_SQLITE_UNIQUE = re.compile(r"UNIQUE constraint failed: (?P<columns>.+)$")
+_SQLITE_CHECK = re.compile(r"CHECK constraint failed: (?P<name>\w+)")
+
+
+def constraint_errors(exc: IntegrityError, view=None) -> dict[str, list[str]]:
+    """Field messages for a constraint the database enforced (a concurrent duplicate…).
+
+    A unique column gets the message its serializer field's own validator
+    gives when it sees the duplicate first, so the answer does not depend on
+    who won the race; a check constraint its `violation_error_message`; a
+    vanished related object its field. Anything else is one generic message.
+    """
+    cause = exc.__cause__
+    diag = getattr(cause, "diag", None)
+    text = str(cause or exc)
+    table, columns, name = None, [], None
+    if diag is not None:
+        table, name = diag.table_name, diag.constraint_name
+        match = _POSTGRES_KEY.match(diag.message_detail or "")
+        columns = [column.strip() for column in match["columns"].split(",")] if match else []
+    elif match := _SQLITE_UNIQUE.search(text):
+        pairs = [column.strip().rsplit(".", 1) for column in match["columns"].split(",")]
+        table, columns = pairs[0][0], [column for _table, column in pairs]
+    elif match := _SQLITE_CHECK.search(text):
+        name = match["name"]
+    for model in apps.get_models():
+        for constraint in model._meta.constraints:
+            if constraint.name == name and getattr(constraint, "violation_error_message", None):
+                return {"non_field_errors": [str(constraint.violation_error_message)]}
+        if model._meta.db_table != table or len(columns) != 1:
+            continue
+        field = next((f for f in model._meta.concrete_fields if f.column == columns[0]), None)
+        if field is not None and (errors := _field_errors(view, field)):
+            return errors
+    return {"non_field_errors": [_("The change conflicts with data saved meanwhile; reload and try again.")]}
+
+
+def _field_errors(view, model_field) -> dict[str, list[str]] | None:
+    serializer_class = getattr(view, "get_serializer_class", None)
+    if serializer_class is None:
+        return None
+    for name, field in serializer_class()().fields.items():
+        if field.read_only or field.source != model_field.name:
+            continue
+        if model_field.is_relation:
+            return {name: [_("The related object no longer exists.")]}
+        messages = [str(v.message) for v in field.validators if isinstance(v, UniqueValidator)]
+        if messages:
+            return {name: messages[:1]}
+    return None
 
 
 def _is_api(request) -> bool:

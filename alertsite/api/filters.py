@@ -47,7 +47,8 @@ MAX_ID = 2**63 - 1
 class WholeNumberField(forms.IntegerField):
     """Digits only: Django's IntegerField also takes `5.0` as 5, which the schema calls invalid."""
 
-    digits = re.compile(r"\s*\+?\d+\s*")
+    # ASCII digits: Python's int() also reads "１" (full width) or "٣" as numbers.
+    digits = re.compile(r"\s*\+?[0-9]+\s*")
 
     def to_python(self, value):
         if value not in self.empty_values and not self.digits.fullmatch(str(value)):
@@ -87,12 +88,23 @@ class StrictFilterBackend(DjangoFilterBackend):
         filterset = self.get_filterset(request, queryset, view)
         if filterset is None:
             return queryset
-        known = set(filterset.form.fields) | _pagination_params(view)
+        fields = filterset.form.fields
+        known = set(fields) | _pagination_params(view)
         unknown = sorted(set(request.query_params) - known)
         if unknown:
             valid = ", ".join(sorted(known))
             message = _("Unknown parameter. Valid parameters: %(valid)s.") % {"valid": valid}
             raise exceptions.ValidationError({name: [message] for name in unknown})
+        # Django reads the last of `?is_read=true&is_read=false`: the client meant something else.
+        repeated = sorted(
+            name
+            for name, values in request.query_params.lists()
+            if len(values) > 1
+            and not (name in fields and getattr(fields[name].widget, "allow_multiple_selected", False))
+        )
+        if repeated:
+            message = _("Give this parameter once.")
+            raise exceptions.ValidationError({name: [message] for name in repeated})
         if not filterset.is_valid():
             raise exceptions.ValidationError(filterset.errors)
         return filterset.qs

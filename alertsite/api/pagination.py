@@ -44,10 +44,8 @@ class OptionalLimitOffsetPagination(LimitOffsetPagination):
 
     def _parse(self, request, name: str, *, minimum: int, maximum: int | None) -> int:
         raw = request.query_params[name]
-        try:
-            value = int(raw)
-        except ValueError:
-            value = None
+        # ASCII digits only: int() would also read "１" (full width) as 1.
+        value = int(raw) if raw.isascii() and raw.strip().isdigit() else None
         if value is None or value < minimum or (maximum is not None and value > maximum):
             bounds = f"{minimum}–{maximum}" if maximum is not None else f"≥ {minimum}"
             raise ValidationError({name: [_("Enter a whole number (%(bounds)s).") % {"bounds": bounds}]})

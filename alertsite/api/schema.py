@@ -16,6 +16,7 @@ Views add only what is theirs (generate's 409, the token endpoint's 401).
 import django_filters
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular import openapi
+from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from rest_framework import permissions, serializers
 
 ERROR_CODES_DESCRIPTIONS = {
@@ -46,6 +47,12 @@ VALIDATION_ERROR_SCHEMA = {
         {"type": "object", "properties": {"detail": {"type": "string"}}, "required": ["detail"]},
     ],
 }
+
+
+class JWTScheme(SimpleJWTScheme):
+    """simplejwt's bearer scheme, for the project's JWTAuthentication (alertsite/api/authentication.py)."""
+
+    target_class = "alertsite.api.authentication.JWTAuthentication"
 
 
 class ErrorSerializer(serializers.Serializer):

@@ -1,13 +1,69 @@
-"""Lists rendered straight from database rows, with the serializer's own output."""
+"""Strict input fields, and lists rendered straight from database rows with the serializer's own output."""
 
 from functools import cache
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.db import models
 from django.db.models import QuerySet
 from django.utils import timezone
 from rest_framework import serializers
 from rest_framework.settings import ISO_8601, api_settings
+
+
+class StrictPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
+    """An id is a JSON integer: DRF would read `10.9` as 10, `true` as 1 and `"5"` as 5."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        return super().to_internal_value(data)
+
+
+class StrictCharField(serializers.CharField):
+    """A string is a JSON string: DRF would store `0` as `"0"`."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictIntegerField(serializers.IntegerField):
+    """A whole number is a JSON integer: DRF would take `7.0` or `"7"` as 7."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class ModelSerializer(serializers.ModelSerializer):
+    """The API's ModelSerializer: ids, strings and whole numbers are taken only as their JSON type.
+
+    Declared fields use the strict classes above directly.
+    """
+
+    serializer_related_field = StrictPrimaryKeyRelatedField
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        **{
+            field: StrictCharField
+            for field in (models.CharField, models.TextField, models.SlugField, models.EmailField)
+        },
+        **{
+            field: StrictIntegerField
+            for field in (
+                models.IntegerField,
+                models.BigIntegerField,
+                models.SmallIntegerField,
+                models.PositiveIntegerField,
+                models.PositiveBigIntegerField,
+                models.PositiveSmallIntegerField,
+            )
+        },
+    }
+
 
 # Fields whose representation of a database value is the value itself.
 PLAIN_FIELDS = (

@@ -3,11 +3,12 @@
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from alertsite.api.views import CurrentUserView, TokenObtainView, TokenRenewView
+from alertsite.api.views import CurrentUserView, LogoutView, TokenObtainView, TokenRenewView
 
 urlpatterns = [
     re_path(r"^auth/token/?$", TokenObtainView.as_view(), name="token-obtain"),
     re_path(r"^auth/token/refresh/?$", TokenRenewView.as_view(), name="token-refresh"),
+    re_path(r"^auth/logout/?$", LogoutView.as_view(), name="token-logout"),
     re_path(r"^me/?$", CurrentUserView.as_view(), name="current-user"),
     path("", include("alerts.api.urls")),
     path("", include("assets.api.urls")),

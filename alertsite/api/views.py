@@ -1,17 +1,22 @@
 """Base viewsets, the token endpoints and the current user."""
 
+from django.conf import settings
+from django.http import StreamingHttpResponse
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import mixins, serializers, viewsets
+from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
-from rest_framework_simplejwt.serializers import TokenObtainPairSerializer, TokenRefreshSerializer
-from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
+from rest_framework_simplejwt.serializers import TokenObtainPairSerializer
+from rest_framework_simplejwt.views import TokenBlacklistView, TokenObtainPairView, TokenRefreshView
 
+from alertsite.api.authentication import TokenRefreshSerializer
 from alertsite.api.filters import StrictFilterBackend
 from alertsite.api.permissions import ModelPermissions
-from alertsite.api.schema import ErrorSerializer
+from alertsite.api.renderers import ORJSONRenderer, stream_array
+from alertsite.api.schema import VALIDATION_ERROR_SCHEMA, ErrorSerializer
 from alertsite.api.serializers import RowSerializer
 
 
@@ -38,11 +43,18 @@ class BaseViewSet(viewsets.GenericViewSet):
         return super().filter_queryset(queryset)
 
 
+# Rows fetched, represented and rendered at a time by a streamed list.
+STREAM_CHUNK_ROWS = 1000
+
+
 class RowListModelMixin:
     """`list` from database rows instead of model instances: the same JSON, cheaper.
 
     The queryset's filters and ordering apply as usual; see `RowSerializer`.
-    `unpaginated_limit` caps the plain array of a list that grows forever.
+    `unpaginated_limit` caps the plain array of a list that grows forever
+    (its most recent rows). Any other plain array holds at most `API_MAX_LIST`
+    rows, streamed in chunks; beyond that it is a 400 asking for `limit`,
+    never a list silently cut short.
     """
 
     unpaginated_limit: int | None = None
@@ -59,8 +71,32 @@ class RowListModelMixin:
         if page is not None:
             return self.get_paginated_response(row_serializer.represent(page))
         if self.unpaginated_limit is not None:
-            rows = rows[: self.unpaginated_limit]
-        return Response(row_serializer.represent(rows))
+            return Response(row_serializer.represent(rows[: self.unpaginated_limit]))
+        count = queryset.count()
+        if count > settings.API_MAX_LIST:
+            raise exceptions.ValidationError(
+                {
+                    "limit": [
+                        _(
+                            "%(count)d rows match, more than the %(max)d a list without `limit` may hold: "
+                            "page through them with `limit` and `offset`."
+                        )
+                        % {"count": count, "max": settings.API_MAX_LIST}
+                    ]
+                }
+            )
+        renderer = request.accepted_renderer
+        if not (isinstance(renderer, ORJSONRenderer) and renderer.streams(request.accepted_media_type)):
+            return Response(row_serializer.represent(rows))
+        return StreamingHttpResponse(
+            stream_array(
+                renderer,
+                rows.iterator(chunk_size=STREAM_CHUNK_ROWS),
+                row_serializer.represent,
+                chunk_size=STREAM_CHUNK_ROWS,
+            ),
+            content_type=renderer.media_type,
+        )
 
 
 class ReadOnlyModelViewSet(RowListModelMixin, mixins.RetrieveModelMixin, BaseViewSet):
@@ -97,15 +133,39 @@ class TokenObtainView(TokenObtainPairView):
 
 @extend_schema_view(
     post=extend_schema(
-        summary="Get a new access token",
+        summary="Get a new access token (and a new refresh token)",
+        description="The refresh token sent is blacklisted: use the new one next time.",
         responses={
             200: TokenRefreshSerializer,
-            401: OpenApiResponse(ErrorSerializer, description="Invalid or expired refresh token."),
+            400: OpenApiResponse(VALIDATION_ERROR_SCHEMA, description="No `refresh` given."),
+            401: OpenApiResponse(
+                ErrorSerializer,
+                description="Invalid, expired or revoked refresh token, or its user is inactive, "
+                "deleted or has changed password.",
+            ),
         },
     )
 )
 class TokenRenewView(TokenRefreshView):
-    """`{refresh}` → `{access}`."""
+    """`{refresh}` → `{access, refresh}`; the refresh token sent no longer works."""
+
+
+@extend_schema_view(
+    post=extend_schema(
+        summary="Sign out: revoke a refresh token",
+        responses={
+            205: OpenApiResponse(description="Revoked: the refresh token no longer works."),
+            400: OpenApiResponse(VALIDATION_ERROR_SCHEMA, description="No `refresh` given."),
+            401: OpenApiResponse(ErrorSerializer, description="Invalid, expired or already revoked token."),
+        },
+    )
+)
+class LogoutView(TokenBlacklistView):
+    """`{refresh}` → 205: the refresh token is blacklisted (access tokens expire on their own)."""
+
+    def post(self, request, *args, **kwargs):
+        super().post(request, *args, **kwargs)  # 200 with an empty object, or an error raised
+        return Response(status=status.HTTP_205_RESET_CONTENT)
 
 
 class CurrentUserSerializer(serializers.Serializer):

@@ -1,11 +1,13 @@
 """Representation of assets."""
 
-from rest_framework import serializers
+from django.utils.translation import gettext_lazy as _
+from rest_framework.validators import UniqueValidator
 
+from alertsite.api.serializers import ModelSerializer
 from assets.models import Asset
 
 
-class AssetSerializer(serializers.ModelSerializer):
+class AssetSerializer(ModelSerializer):
     class Meta:
         model = Asset
         fields = [
@@ -21,3 +23,11 @@ class AssetSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = ["created_at", "updated_at"]
+        extra_kwargs = {
+            # Also what a duplicate saved concurrently answers (alertsite/api/exceptions.py).
+            "code": {
+                "validators": [
+                    UniqueValidator(Asset.objects.all(), message=_("An asset with this code already exists."))
+                ]
+            }
+        }

@@ -3,14 +3,15 @@
 from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
+from alertsite.api.serializers import ModelSerializer, StrictPrimaryKeyRelatedField
 from maintenance.choices import MaintenanceStatus
 from maintenance.models import Maintenance
 
 
-class MaintenanceSerializer(serializers.ModelSerializer):
+class MaintenanceSerializer(ModelSerializer):
     asset_code = serializers.CharField(source="asset.code", read_only=True)
     asset_name = serializers.CharField(source="asset.name", read_only=True)
-    assigned_to = serializers.PrimaryKeyRelatedField(
+    assigned_to = StrictPrimaryKeyRelatedField(
         queryset=get_user_model().objects.filter(is_active=True),
         allow_null=True,
         required=False,

@@ -74,7 +74,9 @@
     if (!response.ok) {
       throw new ApiError(response.status, await readJson(response));
     }
-    state.access = (await response.json()).access;
+    const tokens = await response.json();
+    // The refresh token sent is now revoked: the answer carries its successor.
+    Object.assign(state, { access: tokens.access, refresh: tokens.refresh || state.refresh });
     storeTokens();
     scheduleTokenRenewal();
   }
@@ -159,6 +161,16 @@
   }
 
   function signOut(notice) {
+    if (state.refresh) {
+      // Revoke the refresh token on the server, then forget both tokens here
+      // (an expired or already revoked one is refused with 401: nothing to do).
+      fetch(urls.logout, {
+        method: "POST",
+        headers: { "Content-Type": "application/json", Accept: "application/json" },
+        body: JSON.stringify({ refresh: state.refresh }),
+        keepalive: true,
+      }).catch(() => {});
+    }
     clearTimeout(state.refreshTimer);
     clearTimeout(state.tokenTimer);
     Object.assign(state, { access: null, refresh: null, user: null, loading: null });
