@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from maintenance.models import Maintenance
-from maintenance.services import complete_maintenance
+from maintenance.services import complete_maintenance, save_maintenance
 
 
 @admin.register(Maintenance)
@@ -19,6 +19,9 @@ class MaintenanceAdmin(admin.ModelAdmin):
     autocomplete_fields = ["asset", "assigned_to"]
     readonly_fields = ["created_at", "updated_at"]
     actions = ["mark_done"]
+
+    def save_model(self, request, obj, form, change):
+        save_maintenance(maintenance=obj)
 
     @admin.action(description=_("Mark done"), permissions=["change"])
     def mark_done(self, request, queryset):

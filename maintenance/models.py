@@ -3,7 +3,6 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from maintenance.choices import MaintenanceKind, MaintenanceStatus
@@ -62,13 +61,11 @@ class Maintenance(models.Model):
     def __str__(self) -> str:
         return f"{self.title} ({self.scheduled_date})"
 
-    def save(self, *args, **kwargs) -> None:
-        if self.status == MaintenanceStatus.DONE and self.completed_at is None:
-            self.completed_at = timezone.now()
-            update_fields = kwargs.get("update_fields")
-            if update_fields is not None:
-                kwargs["update_fields"] = {*update_fields, "completed_at"}
-        super().save(*args, **kwargs)
+    def save(self, **kwargs) -> None:
+        # Every save keeps the maintenance rules, which live in the service.
+        from maintenance.services import save_maintenance
+
+        save_maintenance(maintenance=self, **kwargs)
 
     def clean(self) -> None:
         super().clean()

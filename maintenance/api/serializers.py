@@ -3,7 +3,6 @@
 from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
-from maintenance.choices import MaintenanceStatus
 from maintenance.models import Maintenance
 
 
@@ -40,12 +39,3 @@ class MaintenanceSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = ["completed_at", "created_at", "updated_at"]
-
-    def validate(self, attrs):
-        attrs = super().validate(attrs)
-        status = attrs.get("status", getattr(self.instance, "status", None))
-        # Only done work has a completion time: reopening a done maintenance clears it
-        # (the model sets it when the status becomes DONE).
-        if status != MaintenanceStatus.DONE:
-            attrs["completed_at"] = None
-        return attrs
