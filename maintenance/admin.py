@@ -1,22 +1,37 @@
-"""Admin of maintenances: the planning list and the "Mark done" action."""
+"""Admin of maintenances (the planning list, "Mark done") and of plans (occurrences inline, "Deactivate")."""
 
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from maintenance.models import Maintenance
-from maintenance.services import complete_maintenance, save_maintenance
+from maintenance.models import Maintenance, MaintenancePlan
+from maintenance.services import (
+    complete_maintenance,
+    deactivate_plans,
+    delete_plans,
+    save_maintenance,
+    save_plan,
+)
 
 
 @admin.register(Maintenance)
 class MaintenanceAdmin(admin.ModelAdmin):
-    list_display = ["title", "asset", "kind", "status", "scheduled_date", "completed_at", "assigned_to"]
+    list_display = [
+        "title",
+        "asset",
+        "kind",
+        "status",
+        "scheduled_date",
+        "completed_at",
+        "assigned_to",
+        "plan",
+    ]
     list_filter = ["status", "kind", "asset__criticality"]
     date_hierarchy = "scheduled_date"
     search_fields = ["asset__code", "asset__name", "title"]
-    list_select_related = ["asset", "assigned_to"]
-    autocomplete_fields = ["asset", "assigned_to"]
+    list_select_related = ["asset", "assigned_to", "plan"]
+    autocomplete_fields = ["asset", "assigned_to", "plan"]
     readonly_fields = ["created_at", "updated_at"]
     actions = ["mark_done"]
 
@@ -44,3 +59,53 @@ class MaintenanceAdmin(admin.ModelAdmin):
                 % {"count": done},
                 messages.SUCCESS,
             )
+
+
+class OccurrenceInline(admin.TabularInline):
+    """The plan's occurrences, newest first; each one is edited on its own page."""
+
+    model = Maintenance
+    fk_name = "plan"
+    fields = ["title", "status", "scheduled_date", "completed_at", "assigned_to"]
+    readonly_fields = fields
+    ordering = ["-scheduled_date", "-id"]
+    extra = 0
+    max_num = 0
+    can_delete = False
+    show_change_link = True
+
+
+@admin.register(MaintenancePlan)
+class MaintenancePlanAdmin(admin.ModelAdmin):
+    list_display = [
+        "title",
+        "asset",
+        "interval",
+        "interval_unit",
+        "anchor",
+        "starts_on",
+        "ends_on",
+        "is_active",
+    ]
+    list_filter = ["is_active", "anchor", "interval_unit", "kind"]
+    search_fields = ["title", "asset__code", "asset__name"]
+    list_select_related = ["asset"]
+    autocomplete_fields = ["asset", "assigned_to"]
+    readonly_fields = ["created_at", "updated_at"]
+    inlines = [OccurrenceInline]
+    actions = ["deactivate"]
+
+    def save_model(self, request, obj, form, change):
+        save_plan(plan=obj)
+
+    def delete_queryset(self, request, queryset):
+        delete_plans(plans=queryset)
+
+    @admin.action(description=_("Deactivate"), permissions=["change"])
+    def deactivate(self, request, queryset):
+        count = deactivate_plans(plans=queryset)
+        self.message_user(
+            request,
+            ngettext("%(count)d plan deactivated.", "%(count)d plans deactivated.", count) % {"count": count},
+            messages.SUCCESS,
+        )
