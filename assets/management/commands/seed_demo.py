@@ -1,10 +1,11 @@
 """Fill the database with a deterministic demo fleet, its maintenances and two demo users.
 
 The data is laid out around today so that every alert rule of DESIGN §3 has
-something to fire on, with a few preventive plans (DESIGN §13). Rows are written with `bulk_create` (no signals: the
-alerts are generated afterwards by `generate_alerts`), which keeps a run with
-hundreds of thousands of rows down to minutes. The few plans are saved one by
-one, through the service that plans their first occurrence.
+something to fire on, with a few preventive plans (DESIGN §13). Rows are
+written with `bulk_create` (no signals: the alerts are generated afterwards
+by `generate_alerts`), which keeps a run with hundreds of thousands of rows
+down to minutes. The few plans are saved one by one, through the service
+that plans their first occurrence.
 """
 
 import os
@@ -154,7 +155,8 @@ class Command(BaseCommand):
     help = (
         "Create a deterministic demo fleet (assets, maintenances around today so that every alert "
         "rule fires, a few preventive plans of each anchor) and the demo users 'manager' and "
-        "'technician'. Running it again creates nothing twice. Run generate_alerts afterwards to compute the alerts."
+        "'technician'. Running it again creates nothing twice. "
+        "Run generate_alerts afterwards to compute the alerts."
     )
 
     def add_arguments(self, parser):
