@@ -4,8 +4,8 @@ The data is laid out around today so that every alert rule of DESIGN §3 has
 something to fire on, with a few preventive plans (DESIGN §13). Rows are
 written with `bulk_create` (no signals: the alerts are generated afterwards
 by `generate_alerts`), which keeps a run with hundreds of thousands of rows
-down to minutes. The few plans are saved one by one, through the service
-that plans their first occurrence.
+down to minutes. The plans get their first occurrences from the service
+that is the periodic safety net of plans.
 """
 
 import os
@@ -27,6 +27,7 @@ from assets.choices import AssetStatus, Criticality
 from assets.models import Asset
 from maintenance.choices import IntervalUnit, MaintenanceKind, MaintenanceStatus, PlanAnchor
 from maintenance.models import Maintenance, MaintenancePlan
+from maintenance.services import ensure_plan_occurrences
 
 BATCH_SIZE = 5_000
 # Below this many rows a progress bar is noise.
@@ -282,10 +283,8 @@ class Command(BaseCommand):
         return created
 
     def _create_plans(self, asset_ids: list[int], *, today: date, technician) -> int:
-        """One demo plan per asset; each save plans its first occurrence. Returns the occurrences."""
-        for asset_id, (title, kind, interval, unit, anchor, start, assigned) in zip(
-            asset_ids, DEMO_PLANS, strict=False
-        ):
+        """One demo plan per asset, and their first occurrences. Returns the occurrences created."""
+        MaintenancePlan.objects.bulk_create(
             MaintenancePlan(
                 asset_id=asset_id,
                 title=title,
@@ -295,8 +294,13 @@ class Command(BaseCommand):
                 anchor=anchor,
                 starts_on=today + timedelta(days=start),
                 assigned_to=technician if assigned else None,
-            ).save()
-        return Maintenance.objects.filter(plan__asset_id__in=asset_ids).count()
+            )
+            for asset_id, (title, kind, interval, unit, anchor, start, assigned) in zip(
+                asset_ids, DEMO_PLANS, strict=False
+            )
+        )
+        # The periodic safety net plans them, set-based and without signals like the rest.
+        return ensure_plan_occurrences(today=today)
 
     def _progress(self, total: int, unit: str) -> tqdm:
         # To stderr, so that the summary on stdout stays one line.
