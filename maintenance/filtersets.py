@@ -27,7 +27,6 @@ class MaintenanceFilterSet(django_filters.FilterSet):
         field_name="scheduled_date", lookup_expr="lte", label=_("Scheduled on or before (YYYY-MM-DD).")
     )
     assigned_to = IdFilter(field_name="assigned_to_id", label=_("Id of the assigned user."))
-    plan = IdFilter(field_name="plan_id", label=_("Id of the plan."))
     ordering = StableOrderingFilter(
         fields=["scheduled_date", "title", "status", "completed_at", "created_at", "updated_at", "id"],
         label=_("Sort order (default: scheduled date)."),
