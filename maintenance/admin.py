@@ -44,6 +44,8 @@ class MaintenanceAdmin(admin.ModelAdmin):
         for maintenance in queryset.select_related("asset"):
             try:
                 complete_maintenance(maintenance=maintenance)
+            except Maintenance.DoesNotExist:
+                continue  # deleted meanwhile
             except ValidationError:
                 self.message_user(
                     request,

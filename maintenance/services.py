@@ -61,18 +61,18 @@ def complete_maintenance(*, maintenance: Maintenance, now: datetime.datetime | N
 
     A maintenance that is already done keeps its original completion time; a
     cancelled one cannot be completed. The row is locked first, so two
-    completions at once complete it once. Saved with `.save()`, so the signals
+    completions at once complete it once; one deleted meanwhile raises
+    `Maintenance.DoesNotExist`. Saved with `.save()`, so the signals
     that refresh the asset's alerts fire.
     """
     with transaction.atomic():
-        current = (
+        # Maintenance.DoesNotExist when it was deleted meanwhile.
+        maintenance.status, maintenance.completed_at = (
             Maintenance.objects.select_for_update()
             .filter(pk=maintenance.pk)
             .values_list("status", "completed_at")
-            .first()
+            .get()
         )
-        if current is not None:
-            maintenance.status, maintenance.completed_at = current
         if maintenance.status == MaintenanceStatus.CANCELLED:
             raise ValidationError(
                 {"status": _("A cancelled maintenance cannot be marked as done.")}, code="cancelled"

@@ -2,6 +2,7 @@
 
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from alertsite.api.views import ModelViewSet
@@ -29,7 +30,10 @@ class MaintenanceViewSet(ModelViewSet):
     )
     @action(detail=True, methods=["post"])
     def complete(self, request, pk=None):
-        maintenance = complete_maintenance(maintenance=self.get_object())
+        try:
+            maintenance = complete_maintenance(maintenance=self.get_object())
+        except Maintenance.DoesNotExist:
+            raise NotFound from None  # deleted by another request meanwhile
         return Response(self.get_serializer(maintenance).data)
 
 
