@@ -9,6 +9,7 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
     MANAGERS: [
         *[("assets", f"{action}_asset") for action in _CRUD],
         *[("maintenance", f"{action}_maintenance") for action in _CRUD],
+        *[("maintenance", f"{action}_maintenanceplan") for action in _CRUD],
         *[("alerts", f"{action}_alert") for action in _CRUD],
         ("alerts", "view_generationrun"),
         ("alerts", "generate_alerts"),
@@ -19,6 +20,7 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         ("assets", "view_asset"),
         ("maintenance", "view_maintenance"),
         ("maintenance", "change_maintenance"),
+        ("maintenance", "view_maintenanceplan"),
         ("alerts", "view_alert"),
         # Marking an alert read or unread is a change of the alert.
         ("alerts", "change_alert"),
@@ -79,8 +81,11 @@ def restore_missing_role_groups(sender, apps=None, using="default", **kwargs) ->
 
 
 def _permissions(apps, group_name: str) -> list:
+    # A migration sees the models of its time: a later model's permissions are
+    # granted by that model's own migration (e.g. maintenance 0003 for plans).
     Permission = apps.get_model("auth", "Permission")
     return [
-        Permission.objects.get(content_type__app_label=app_label, codename=codename)
+        permission
         for app_label, codename in ROLE_PERMISSIONS[group_name]
+        for permission in Permission.objects.filter(content_type__app_label=app_label, codename=codename)
     ]

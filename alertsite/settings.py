@@ -359,6 +359,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "AssetStatusEnum": "assets.choices.AssetStatus",
         "MaintenanceStatusEnum": "maintenance.choices.MaintenanceStatus",
+        # Maintenances and their plans share the kinds.
+        "MaintenanceKindEnum": "maintenance.choices.MaintenanceKind",
         "RunStatusEnum": "alerts.choices.RunStatus",
         # Alert priority and asset criticality share one scale.
         "LevelEnum": "alerts.choices.Priority",

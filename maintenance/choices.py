@@ -20,3 +20,20 @@ class MaintenanceStatus(models.TextChoices):
     def open_statuses(cls) -> tuple[str, str]:
         """Statuses of work still to be done."""
         return (cls.PLANNED, cls.IN_PROGRESS)
+
+
+class IntervalUnit(models.TextChoices):
+    DAY = "DAY", _("Day")
+    WEEK = "WEEK", _("Week")
+    MONTH = "MONTH", _("Month")
+    YEAR = "YEAR", _("Year")
+
+    @classmethod
+    def max_intervals(cls) -> dict[str, int]:
+        """The largest interval of each unit: a century's worth (more is a typing error)."""
+        return {cls.DAY: 36_500, cls.WEEK: 5_218, cls.MONTH: 1_200, cls.YEAR: 100}
+
+
+class PlanAnchor(models.TextChoices):
+    SCHEDULE = "SCHEDULE", _("Fixed schedule (from the start date)")
+    COMPLETION = "COMPLETION", _("From the last completion")

@@ -3,9 +3,9 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
-from alertsite.api.filters import IdFilter, SearchFilter, StableOrderingFilter
+from alertsite.api.filters import IdFilter, SearchFilter, StableOrderingFilter, StrictBooleanFilter
 from maintenance.choices import MaintenanceKind, MaintenanceStatus
-from maintenance.models import Maintenance
+from maintenance.models import Maintenance, MaintenancePlan
 
 
 class MaintenanceFilterSet(django_filters.FilterSet):
@@ -34,4 +34,20 @@ class MaintenanceFilterSet(django_filters.FilterSet):
 
     class Meta:
         model = Maintenance
+        fields: list[str] = []
+
+
+class MaintenancePlanFilterSet(django_filters.FilterSet):
+    search = SearchFilter(
+        search_fields=["title", "asset__code"], label=_("Text in the title or the asset code.")
+    )
+    asset = IdFilter(field_name="asset_id", label=_("Asset id."))
+    is_active = StrictBooleanFilter(label=_("Active plans (true) or inactive ones (false)."))
+    ordering = StableOrderingFilter(
+        fields=["title", "starts_on", "ends_on", "interval_unit", "created_at", "updated_at", "id"],
+        label=_("Sort order (default: asset code, then title)."),
+    )
+
+    class Meta:
+        model = MaintenancePlan
         fields: list[str] = []

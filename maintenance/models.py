@@ -3,11 +3,113 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from assets.choices import AssetStatus
 from assets.locking import LockedDeleteQuerySet, delete_under_lock
-from maintenance.choices import MaintenanceKind, MaintenanceStatus
+from maintenance.choices import IntervalUnit, MaintenanceKind, MaintenanceStatus, PlanAnchor
+
+
+class MaintenancePlan(models.Model):
+    """Recurring preventive work: one open occurrence at a time, the next planned when it closes."""
+
+    asset = models.ForeignKey(
+        "assets.Asset", on_delete=models.CASCADE, related_name="plans", verbose_name=_("asset")
+    )
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    kind = models.CharField(
+        _("kind"), max_length=20, choices=MaintenanceKind.choices, default=MaintenanceKind.PREVENTIVE
+    )
+    interval = models.PositiveIntegerField(
+        _("interval"), help_text=_("Every how many units; at most a century's worth.")
+    )
+    interval_unit = models.CharField(_("interval unit"), max_length=10, choices=IntervalUnit.choices)
+    anchor = models.CharField(
+        _("anchor"),
+        max_length=20,
+        choices=PlanAnchor.choices,
+        default=PlanAnchor.SCHEDULE,
+        help_text=_(
+            "Fixed schedule: due on the start date plus whole intervals. "
+            "From the last completion: due one interval after the previous occurrence was done."
+        ),
+    )
+    starts_on = models.DateField(_("starts on"))
+    ends_on = models.DateField(
+        _("ends on"), null=True, blank=True, help_text=_("No occurrence is planned after this date.")
+    )
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="maintenance_plans",
+        verbose_name=_("assigned to"),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["asset__code", "title", "id"]
+        verbose_name = _("maintenance plan")
+        verbose_name_plural = _("maintenance plans")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(
+                    *[
+                        models.Q(interval_unit=unit, interval__gte=1, interval__lte=maximum)
+                        for unit, maximum in IntervalUnit.max_intervals().items()
+                    ],
+                    _connector=models.Q.OR,
+                ),
+                name="plan_interval_in_range",
+                violation_error_message=_(
+                    "The interval must be between 1 and a century's worth of its unit."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(anchor__in=PlanAnchor.values),
+                name="plan_anchor_known",
+                violation_error_message=_("Unknown anchor."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(ends_on__isnull=True) | models.Q(ends_on__gte=models.F("starts_on")),
+                name="plan_ends_after_start",
+                violation_error_message=_("The end date cannot be before the start date."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def save(self, **kwargs) -> None:
+        # Every save keeps the plan's open occurrence, which the service manages.
+        from maintenance.services import save_plan
+
+        save_plan(plan=self, **kwargs)
+
+    def delete(self, **kwargs):
+        # Past occurrences stay as history; the open one goes with the plan.
+        from maintenance.services import delete_plans
+
+        return delete_plans(plans=MaintenancePlan.objects.filter(pk=self.pk))
+
+    def clean(self) -> None:
+        super().clean()
+        errors = {}
+        maximum = IntervalUnit.max_intervals().get(self.interval_unit)
+        if self.interval is not None and maximum is not None and not 1 <= self.interval <= maximum:
+            errors["interval"] = _("Enter a whole number from 1 to %(maximum)d for this unit.") % {
+                "maximum": maximum
+            }
+        if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
+            errors["ends_on"] = _("The end date cannot be before the start date.")
+        if self.asset_id is not None and self.asset.status == AssetStatus.RETIRED:
+            errors["asset"] = _("A retired asset gets no plan.")
+        if errors:
+            raise ValidationError(errors)
 
 
 class Maintenance(models.Model):
@@ -37,6 +139,15 @@ class Maintenance(models.Model):
         related_name="maintenances",
         verbose_name=_("assigned to"),
     )
+    plan = models.ForeignKey(
+        MaintenancePlan,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="occurrences",
+        verbose_name=_("plan"),
+        help_text=_("The plan this maintenance is an occurrence of."),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -60,18 +171,22 @@ class Maintenance(models.Model):
                 name="maint_completed_only_when_done",
                 violation_error_message=_("Only a done maintenance has a completion time."),
             ),
+            models.UniqueConstraint(
+                fields=["plan"],
+                condition=models.Q(plan__isnull=False, status__in=MaintenanceStatus.open_statuses()),
+                name="maint_one_open_per_plan",
+                violation_error_message=_("This plan already has an open occurrence."),
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.title} ({self.scheduled_date})"
 
-    def save(self, *args, **kwargs) -> None:
-        if self.status == MaintenanceStatus.DONE and self.completed_at is None:
-            self.completed_at = timezone.now()
-            update_fields = kwargs.get("update_fields")
-            if update_fields is not None:
-                kwargs["update_fields"] = {*update_fields, "completed_at"}
-        super().save(*args, **kwargs)
+    def save(self, **kwargs) -> None:
+        # Every save keeps the maintenance rules, which live in the service.
+        from maintenance.services import save_maintenance
+
+        save_maintenance(maintenance=self, **kwargs)
 
     def delete(self, *args, **kwargs):
         # The write lock before Django collects the cascade (assets.locking).
@@ -81,6 +196,21 @@ class Maintenance(models.Model):
         super().clean()
         if self.completed_at and self.status != MaintenanceStatus.DONE:
             raise ValidationError({"completed_at": _("Only a done maintenance has a completion time.")})
+        self.validate_plan()
+
+    def validate_plan(self) -> None:
+        """An occurrence is on its plan's asset, and a plan has one open occurrence at most."""
+        if self.plan_id is None:
+            return
+        if self.asset_id is not None and self.plan.asset_id != self.asset_id:
+            raise ValidationError({"plan": _("The plan is for another asset.")})
+        if (
+            self.status in MaintenanceStatus.open_statuses()
+            and Maintenance.objects.filter(plan_id=self.plan_id, status__in=MaintenanceStatus.open_statuses())
+            .exclude(pk=self.pk)
+            .exists()
+        ):
+            raise ValidationError({"plan": _("This plan already has an open occurrence.")})
 
     @classmethod
     def from_db(cls, db, field_names, values):

@@ -8,8 +8,8 @@ from django.contrib.auth.models import Group
 
 from assets.choices import AssetStatus, Criticality
 from assets.models import Asset
-from maintenance.choices import MaintenanceKind, MaintenanceStatus
-from maintenance.models import Maintenance
+from maintenance.choices import IntervalUnit, MaintenanceKind, MaintenanceStatus, PlanAnchor
+from maintenance.models import Maintenance, MaintenancePlan
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -51,3 +51,18 @@ class MaintenanceFactory(factory.django.DjangoModelFactory):
     kind = MaintenanceKind.PREVENTIVE
     status = MaintenanceStatus.PLANNED
     scheduled_date = datetime.date(2026, 6, 15)
+
+
+class MaintenancePlanFactory(factory.django.DjangoModelFactory):
+    """A plan; saving it creates its first occurrence, as every save does."""
+
+    class Meta:
+        model = MaintenancePlan
+
+    asset = factory.SubFactory(AssetFactory)
+    title = factory.Sequence(lambda n: f"Plan {n}")
+    kind = MaintenanceKind.PREVENTIVE
+    interval = 3
+    interval_unit = IntervalUnit.MONTH
+    anchor = PlanAnchor.SCHEDULE
+    starts_on = datetime.date(2026, 1, 31)

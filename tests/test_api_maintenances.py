@@ -26,6 +26,7 @@ MAINTENANCE_FIELDS = {
     "completed_at",
     "assigned_to",
     "assigned_to_username",
+    "plan",
     "created_at",
     "updated_at",
 }
@@ -96,6 +97,7 @@ def test_create_returns_the_maintenance(manager_client, pump, technician):
         "completed_at": None,
         "assigned_to": technician.pk,
         "assigned_to_username": "technician",
+        "plan": None,
         "created_at": "2026-06-15T12:00:00Z",
         "updated_at": "2026-06-15T12:00:00Z",
     }

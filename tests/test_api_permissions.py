@@ -10,7 +10,7 @@ from alerts.choices import RunStatus, RunTrigger
 from alerts.models import Alert, GenerationRun
 from alerts.services import generate_alerts
 from assets.choices import AssetStatus
-from tests.factories import AssetFactory, MaintenanceFactory, UserFactory
+from tests.factories import AssetFactory, MaintenanceFactory, MaintenancePlanFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -18,6 +18,13 @@ ROLES = ["anonymous", "nobody", "technician", "manager", "superuser"]
 
 NEW_ASSET = {"code": "NEW-001", "name": "New pump"}
 ASSET_CHANGE = {"code": "PUMP-001", "name": "Renamed pump"}
+
+
+NEW_PLAN_FIELDS = {"title": "Oil change", "interval": 3, "interval_unit": "MONTH", "starts_on": "2030-01-01"}
+
+
+def new_plan(objects):
+    return {"asset": objects["asset"].pk, **NEW_PLAN_FIELDS}
 
 
 def new_maintenance(objects):
@@ -59,6 +66,14 @@ MATRIX = [
     ("patch", "/api/maintenances/{maintenance}", {"status": "IN_PROGRESS"}, (401, 403, 200, 200, 200)),
     ("delete", "/api/maintenances/{maintenance}", None, (401, 403, 403, 204, 204)),
     ("post", "/api/maintenances/{maintenance}/complete", None, (401, 403, 200, 200, 200)),
+    ("get", "/api/plans", None, (401, 403, 200, 200, 200)),
+    ("post", "/api/plans", new_plan, (401, 403, 403, 201, 201)),
+    ("get", "/api/plans/{plan}", None, (401, 403, 200, 200, 200)),
+    ("put", "/api/plans/{plan}", new_plan, (401, 403, 403, 200, 200)),
+    ("patch", "/api/plans/{plan}", {"title": "Renamed"}, (401, 403, 403, 200, 200)),
+    ("delete", "/api/plans/{plan}", None, (401, 403, 403, 204, 204)),
+    ("get", "/api/plans/{plan}/occurrences", None, (401, 403, 200, 200, 200)),
+    ("post", "/api/plans/{plan}/occurrences", None, (401, 405, 405, 405, 405)),
     ("get", "/api/me", None, (401, 200, 200, 200, 200)),
     ("post", "/api/me", {}, (401, 405, 405, 405, 405)),
     ("get", "/api/schema/", None, (200, 200, 200, 200, 200)),
@@ -76,7 +91,14 @@ def objects():
         status=RunStatus.SUCCESS,
         started_at=datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC),
     )
-    return {"asset": asset, "maintenance": maintenance, "alert": Alert.objects.first(), "run": run}
+    plan = MaintenancePlanFactory(asset=asset)
+    return {
+        "asset": asset,
+        "maintenance": maintenance,
+        "alert": Alert.objects.first(),
+        "run": run,
+        "plan": plan,
+    }
 
 
 def client_for(role, request):
@@ -134,6 +156,7 @@ def test_every_api_route_is_in_the_matrix():
         .replace("{run}", "(?P<pk>[0-9]+)")
         .replace("{asset}", "(?P<pk>[0-9]+)")
         .replace("{maintenance}", "(?P<pk>[0-9]+)")
+        .replace("{plan}", "(?P<pk>[0-9]+)")
         + "/?"
         for _method, url, _body, _statuses in MATRIX
     }

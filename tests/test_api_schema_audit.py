@@ -10,7 +10,7 @@ test_faults_database_down, against a real server.)
 import pytest
 
 from alerts.services import generate_alerts
-from tests.factories import AssetFactory, MaintenanceFactory
+from tests.factories import AssetFactory, MaintenanceFactory, MaintenancePlanFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -25,6 +25,7 @@ def schema(api_client):
 @pytest.fixture
 def ids():
     maintenance = MaintenanceFactory(asset=AssetFactory())
+    plan = MaintenancePlanFactory(asset=maintenance.asset)
     generate_alerts()
     from alerts.models import Alert, GenerationRun
 
@@ -33,6 +34,7 @@ def ids():
         "/api/alerts/": Alert.objects.first().pk,
         "/api/assets/": maintenance.asset_id,
         "/api/maintenances/": maintenance.pk,
+        "/api/plans/": plan.pk,
     }
 
 

@@ -79,6 +79,18 @@ def test_saving_as_done_sets_completed_at():
     assert maintenance.completed_at == NOW
 
 
+@pytest.mark.parametrize("status", [MaintenanceStatus.PLANNED, MaintenanceStatus.CANCELLED])
+def test_saving_done_work_with_another_status_clears_completed_at(status):
+    maintenance = MaintenanceFactory(status=MaintenanceStatus.DONE, completed_at=NOW)
+
+    maintenance.status = status
+    maintenance.save(update_fields=["status"])
+
+    maintenance.refresh_from_db()
+    assert maintenance.status == status
+    assert maintenance.completed_at is None
+
+
 @pytest.mark.parametrize("status", [MaintenanceStatus.PLANNED, MaintenanceStatus.IN_PROGRESS])
 def test_complete_maintenance_marks_open_work_done(status):
     maintenance = MaintenanceFactory(status=status)

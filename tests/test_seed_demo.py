@@ -11,8 +11,8 @@ from django.db.models import Count, Max, Q
 from alertsite.roles import MANAGERS, TECHNICIANS
 from assets.choices import AssetStatus
 from assets.models import Asset
-from maintenance.choices import MaintenanceStatus
-from maintenance.models import Maintenance
+from maintenance.choices import MaintenanceStatus, PlanAnchor
+from maintenance.models import Maintenance, MaintenancePlan
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_clock")]
 
@@ -50,8 +50,9 @@ def test_running_twice_creates_nothing_twice():
 
     assert counts[0] >= 40 and counts[1] >= 250 and counts[2] == 2
     assert (Asset.objects.count(), Maintenance.objects.count(), get_user_model().objects.count()) == counts
-    assert f"created {counts[0]} assets, {counts[1]} maintenances, 2 users" in first_output
-    assert "created 0 assets, 0 maintenances, 0 users" in second_output
+    assert f"created {counts[0]} assets, {counts[1]} maintenances, 6 plans, 2 users" in first_output
+    assert "created 0 assets, 0 maintenances, 0 plans, 0 users" in second_output
+    assert MaintenancePlan.objects.count() == 6
 
 
 def test_the_same_seed_gives_the_same_data():
@@ -149,7 +150,7 @@ def test_sizes_are_configurable():
 
     assert Asset.objects.count() == 200
     assert Maintenance.objects.count() == 1000
-    assert "created 200 assets, 1000 maintenances, 2 users" in output
+    assert "created 200 assets, 1000 maintenances, 6 plans, 2 users" in output
     assert len(output.strip().splitlines()) == 2  # the logins warning and the summary
 
 
@@ -159,3 +160,14 @@ def test_rejects_maintenances_without_assets():
     with pytest.raises(CommandError):
         seed("--assets", "-1")
     assert not Asset.objects.exists()
+
+
+def test_the_demo_has_plans_of_each_anchor_each_with_its_open_occurrence():
+    seed()
+
+    assert set(MaintenancePlan.objects.values_list("anchor", flat=True)) == set(PlanAnchor.values)
+    for plan in MaintenancePlan.objects.all():
+        assert plan.occurrences.filter(status__in=MaintenanceStatus.open_statuses()).count() == 1
+    assert Maintenance.objects.filter(
+        plan__isnull=False, scheduled_date__lte=TODAY + datetime.timedelta(days=7)
+    ).exists()

@@ -1,25 +1,56 @@
-"""Representation of maintenances."""
+"""Representation of maintenances and plans."""
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
 from alertsite.api.serializers import ModelSerializer, StrictPrimaryKeyRelatedField
-from maintenance.choices import MaintenanceStatus
-from maintenance.models import Maintenance
+from maintenance.models import Maintenance, MaintenancePlan
 
 
-class MaintenanceSerializer(ModelSerializer):
-    asset_code = serializers.CharField(source="asset.code", read_only=True)
-    asset_name = serializers.CharField(source="asset.name", read_only=True)
-    assigned_to = StrictPrimaryKeyRelatedField(
+def _assignee_field():
+    return StrictPrimaryKeyRelatedField(
         queryset=get_user_model().objects.filter(is_active=True),
         allow_null=True,
         required=False,
         help_text="Id of the assigned user.",
     )
+
+
+def _validated_by_model(serializer: ModelSerializer, attrs: dict, check) -> None:
+    """Run the model's own check (`check(instance)`) on the object as it would be saved.
+
+    The rule lives once on the model, for the admin's forms and the API alike;
+    its field messages become the 400's.
+    """
+    model = serializer.Meta.model
+    current = serializer.instance
+    instance = model(
+        **{field.attname: getattr(current, field.attname) for field in model._meta.concrete_fields}
+        if current is not None
+        else {}
+    )
+    for name, value in attrs.items():
+        setattr(instance, name, value)
+    try:
+        check(instance)
+    except DjangoValidationError as error:
+        raise serializers.ValidationError(serializers.as_serializer_error(error)) from None
+
+
+class MaintenanceSerializer(ModelSerializer):
+    asset_code = serializers.CharField(source="asset.code", read_only=True)
+    asset_name = serializers.CharField(source="asset.name", read_only=True)
+    assigned_to = _assignee_field()
     # No `default`: DRF leaves a field with a default out of a PATCH response.
     assigned_to_username = serializers.CharField(
         source="assigned_to.username", read_only=True, allow_null=True
+    )
+    plan = StrictPrimaryKeyRelatedField(
+        queryset=MaintenancePlan.objects.all(),
+        allow_null=True,
+        required=False,
+        help_text="Id of the plan this maintenance is an occurrence of (null for one-off work).",
     )
 
     class Meta:
@@ -37,16 +68,55 @@ class MaintenanceSerializer(ModelSerializer):
             "completed_at",
             "assigned_to",
             "assigned_to_username",
+            "plan",
             "created_at",
             "updated_at",
         ]
         read_only_fields = ["completed_at", "created_at", "updated_at"]
+        # DRF would turn the one-open-occurrence index into a required `plan`;
+        # `Maintenance.validate_plan` checks it instead.
+        validators: list = []
 
     def validate(self, attrs):
         attrs = super().validate(attrs)
-        status = attrs.get("status", getattr(self.instance, "status", None))
-        # Only done work has a completion time: reopening a done maintenance clears it
-        # (the model sets it when the status becomes DONE).
-        if status != MaintenanceStatus.DONE:
-            attrs["completed_at"] = None
+        _validated_by_model(self, attrs, Maintenance.validate_plan)
+        return attrs
+
+
+class MaintenancePlanSerializer(ModelSerializer):
+    asset_code = serializers.CharField(source="asset.code", read_only=True)
+    asset_name = serializers.CharField(source="asset.name", read_only=True)
+    assigned_to = _assignee_field()
+    assigned_to_username = serializers.CharField(
+        source="assigned_to.username", read_only=True, allow_null=True
+    )
+
+    class Meta:
+        model = MaintenancePlan
+        fields = [
+            "id",
+            "asset",
+            "asset_code",
+            "asset_name",
+            "title",
+            "description",
+            "kind",
+            "interval",
+            "interval_unit",
+            "anchor",
+            "starts_on",
+            "ends_on",
+            "assigned_to",
+            "assigned_to_username",
+            "is_active",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["created_at", "updated_at"]
+        # Range per unit, checked by the model (the admin's rule too).
+        extra_kwargs = {"interval": {"min_value": 1}}
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        _validated_by_model(self, attrs, MaintenancePlan.clean)
         return attrs

@@ -8,6 +8,7 @@ from django.db import DatabaseError
 from alerts.choices import AlertKind, RunStatus, RunTrigger
 from alerts.services import GenerationFailed, generate_alerts
 from assets.models import Asset
+from maintenance.services import ensure_plan_occurrences
 
 TRIGGERS = {"cron": RunTrigger.CRON, "startup": RunTrigger.STARTUP, "cli": RunTrigger.CLI}
 KIND_LABELS = {
@@ -57,6 +58,9 @@ class Command(BaseCommand):
             )
             if unknown:
                 raise CommandError(f"Unknown asset id(s): {', '.join(map(str, unknown))}.")
+        if not asset_ids and not dry_run:
+            # The safety net of plans first, so their occurrences get their alerts in this run.
+            ensure_plan_occurrences()
         try:
             result = generate_alerts(trigger=TRIGGERS[trigger], asset_ids=asset_ids, dry_run=dry_run)
         except GenerationFailed as failure:

@@ -1,9 +1,11 @@
 """Fill the database with a deterministic demo fleet, its maintenances and two demo users.
 
 The data is laid out around today so that every alert rule of DESIGN §3 has
-something to fire on. Rows are written with `bulk_create` (no signals: the
-alerts are generated afterwards by `generate_alerts`), which keeps a run with
-hundreds of thousands of rows down to minutes.
+something to fire on, with a few preventive plans (DESIGN §13). Rows are
+written with `bulk_create` (no signals: the alerts are generated afterwards
+by `generate_alerts`), which keeps a run with hundreds of thousands of rows
+down to minutes. The plans get their first occurrences from the service
+that is the periodic safety net of plans.
 """
 
 import os
@@ -23,8 +25,9 @@ from tqdm import tqdm
 from alertsite.roles import MANAGERS, TECHNICIANS
 from assets.choices import AssetStatus, Criticality
 from assets.models import Asset
-from maintenance.choices import MaintenanceKind, MaintenanceStatus
-from maintenance.models import Maintenance
+from maintenance.choices import IntervalUnit, MaintenanceKind, MaintenanceStatus, PlanAnchor
+from maintenance.models import Maintenance, MaintenancePlan
+from maintenance.services import ensure_plan_occurrences
 
 BATCH_SIZE = 5_000
 # Below this many rows a progress bar is noise.
@@ -105,6 +108,34 @@ GUARANTEED = [
     ("cancelled", 10),
 ]
 
+# Preventive plans of the demo, on the first assets in normal service: (title, kind,
+# interval, unit, anchor, starts_on - today in days, assigned to the technician).
+# Their first occurrences count among --maintenances, so the total stays as asked.
+DEMO_PLANS = [
+    ("Oil change", MaintenanceKind.PREVENTIVE, 3, IntervalUnit.MONTH, PlanAnchor.SCHEDULE, -87, True),
+    (
+        "Annual safety inspection",
+        MaintenanceKind.INSPECTION,
+        1,
+        IntervalUnit.YEAR,
+        PlanAnchor.SCHEDULE,
+        -360,
+        False,
+    ),
+    ("Filter replacement", MaintenanceKind.PREVENTIVE, 2, IntervalUnit.WEEK, PlanAnchor.SCHEDULE, -4, True),
+    ("Lubrication round", MaintenanceKind.PREVENTIVE, 30, IntervalUnit.DAY, PlanAnchor.COMPLETION, -10, True),
+    (
+        "Belt tension check",
+        MaintenanceKind.INSPECTION,
+        1,
+        IntervalUnit.MONTH,
+        PlanAnchor.COMPLETION,
+        3,
+        False,
+    ),
+    ("Calibration", MaintenanceKind.PREVENTIVE, 6, IntervalUnit.MONTH, PlanAnchor.COMPLETION, 40, False),
+]
+
 # Asset profiles: what kind of maintenance history an asset gets.
 NORMAL, NEGLECTED, RETIRED = "normal", "neglected", "retired"
 
@@ -124,8 +155,9 @@ class AssetPlan:
 class Command(BaseCommand):
     help = (
         "Create a deterministic demo fleet (assets, maintenances around today so that every alert "
-        "rule fires) and the demo users 'manager' and 'technician'. Running it again creates nothing "
-        "twice. Run generate_alerts afterwards to compute the alerts."
+        "rule fires, a few preventive plans of each anchor) and the demo users 'manager' and "
+        "'technician'. Running it again creates nothing twice. "
+        "Run generate_alerts afterwards to compute the alerts."
     )
 
     def add_arguments(self, parser):
@@ -160,10 +192,19 @@ class Command(BaseCommand):
             users, users_created = self._create_users(password)
             plans = plan_assets(rng, assets, today)
             new_ids = self._create_assets(plans)
+            normal_ids = [
+                new_ids[index]
+                for index, plan in enumerate(plans)
+                if plan.profile == NORMAL and index in new_ids
+            ]
+            plan_count = min(len(DEMO_PLANS), maintenances, len(normal_ids))
             maintenances_created = self._create_maintenances(
-                plan_maintenances(rng, plans, maintenances, today, now, users),
-                total=maintenances,
+                plan_maintenances(rng, plans, maintenances - plan_count, today, now, users),
+                total=maintenances - plan_count,
                 new_ids=new_ids,
+            )
+            maintenances_created += self._create_plans(
+                normal_ids[:plan_count], today=today, technician=users[1]
             )
 
         if users_created:
@@ -175,7 +216,7 @@ class Command(BaseCommand):
             )
         self.stdout.write(
             f"seed_demo: created {len(new_ids)} assets, {maintenances_created} maintenances, "
-            f"{users_created} users."
+            f"{plan_count} plans, {users_created} users."
         )
 
     def _create_users(self, password: str) -> tuple[list, int]:
@@ -240,6 +281,26 @@ class Command(BaseCommand):
                 progress.update(1)
             created += len(Maintenance.objects.bulk_create(batch))
         return created
+
+    def _create_plans(self, asset_ids: list[int], *, today: date, technician) -> int:
+        """One demo plan per asset, and their first occurrences. Returns the occurrences created."""
+        MaintenancePlan.objects.bulk_create(
+            MaintenancePlan(
+                asset_id=asset_id,
+                title=title,
+                kind=kind,
+                interval=interval,
+                interval_unit=unit,
+                anchor=anchor,
+                starts_on=today + timedelta(days=start),
+                assigned_to=technician if assigned else None,
+            )
+            for asset_id, (title, kind, interval, unit, anchor, start, assigned) in zip(
+                asset_ids, DEMO_PLANS, strict=False
+            )
+        )
+        # The periodic safety net plans them, set-based and without signals like the rest.
+        return ensure_plan_occurrences(today=today)
 
     def _progress(self, total: int, unit: str) -> tqdm:
         # To stderr, so that the summary on stdout stays one line.
