@@ -220,7 +220,7 @@ class AlertViewSet(ReadOnlyModelViewSet):
     @extend_schema(summary="Counters over active alerts", responses=AlertStatsSerializer)
     @action(detail=False, methods=["get"], filterset_class=None, pagination_class=None)
     def stats(self, request):
-        return Response(alert_stats(now=timezone.now()))
+        return Response(alert_stats())
 
 
 @extend_schema_view(
