@@ -1,13 +1,18 @@
 """Admin for alerts and their generation history."""
 
+import datetime
+
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponseNotAllowed, HttpResponseRedirect
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from alerts import actions
 from alerts.choices import RunStatus, RunTrigger
 from alerts.models import Alert, AlertEvent, GenerationRun
+from alerts.selectors import snoozed_q
 from alerts.services import GenerationFailed, generate_alerts, mark_read, mark_unread
 
 
@@ -32,14 +37,66 @@ class AlertEventInline(admin.TabularInline):
         return False
 
 
+class AcknowledgedFilter(admin.SimpleListFilter):
+    title = _("acknowledged")
+    parameter_name = "acknowledged"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Yes")), ("no", _("No"))]
+
+    def queryset(self, request, queryset):
+        if self.value() in ("yes", "no"):
+            return queryset.filter(acknowledged_at__isnull=self.value() == "no")
+        return queryset
+
+
+class SnoozedFilter(admin.SimpleListFilter):
+    """Snoozed until a time still to come (an expired snooze is not one, DESIGN §11)."""
+
+    title = _("snoozed")
+    parameter_name = "snoozed"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Yes")), ("no", _("No"))]
+
+    def queryset(self, request, queryset):
+        snoozed = snoozed_q(now=timezone.now())
+        if self.value() == "yes":
+            return queryset.filter(snoozed)
+        if self.value() == "no":
+            return queryset.exclude(snoozed)
+        return queryset
+
+
 @admin.register(Alert)
 class AlertAdmin(admin.ModelAdmin):
-    list_display = ("title", "priority", "kind", "asset", "due_date", "is_read", "is_active", "updated_at")
-    list_filter = ("is_active", "priority", "kind", "is_read")
+    list_display = (
+        "title",
+        "priority",
+        "kind",
+        "asset",
+        "due_date",
+        "is_read",
+        "is_active",
+        "updated_at",
+        "assignee",
+        "acknowledged_at",
+        "snoozed_until",
+    )
+    list_filter = ("is_active", "priority", "kind", "is_read", "assignee", AcknowledgedFilter, SnoozedFilter)
     search_fields = ("asset__code", "asset__name", "title")
-    list_select_related = ("asset",)
+    list_select_related = ("asset", "assignee")
     date_hierarchy = "created_at"
-    actions = ("mark_selected_read", "mark_selected_unread")
+    actions = (
+        "mark_selected_read",
+        "mark_selected_unread",
+        "acknowledge_selected",
+        "unacknowledge_selected",
+        "snooze_for_an_hour",
+        "snooze_for_a_day",
+        "snooze_for_a_week",
+        "unsnooze_selected",
+    )
     change_list_template = "admin/alerts/alert/change_list.html"
     inlines = (AlertEventInline,)
     fields = (
@@ -57,6 +114,12 @@ class AlertAdmin(admin.ModelAdmin):
         "created_at",
         "updated_at",
         "resolved_at",
+        "assignee",
+        "acknowledged_at",
+        "acknowledged_by",
+        "snoozed_until",
+        "snoozed_by",
+        "snooze_reason",
     )
     # Alerts belong to the rules: only the read flag is a person's to change.
     readonly_fields = tuple(name for name in fields if name != "is_read")
@@ -74,6 +137,42 @@ class AlertAdmin(admin.ModelAdmin):
     def mark_selected_unread(self, request, queryset):
         count = mark_unread(alerts=queryset, user=request.user)
         self.message_user(request, _("%(count)d alert(s) marked unread.") % {"count": count})
+
+    @admin.action(description=_("Acknowledge selected alerts"), permissions=["change"])
+    def acknowledge_selected(self, request, queryset):
+        count = actions.acknowledge_alerts(alerts=queryset, user=request.user)
+        self.message_user(request, _("%(count)d alert(s) acknowledged.") % {"count": count})
+
+    @admin.action(description=_("End the acknowledgement of selected alerts"), permissions=["change"])
+    def unacknowledge_selected(self, request, queryset):
+        count = actions.unacknowledge_alerts(alerts=queryset, user=request.user)
+        self.message_user(request, _("%(count)d acknowledgement(s) ended.") % {"count": count})
+
+    @admin.action(description=_("Wake selected snoozed alerts"), permissions=["change"])
+    def unsnooze_selected(self, request, queryset):
+        count = actions.unsnooze_alerts(alerts=queryset, user=request.user)
+        self.message_user(request, _("%(count)d alert(s) woken.") % {"count": count})
+
+    @admin.action(description=_("Snooze selected alerts for 1 hour"), permissions=["change"])
+    def snooze_for_an_hour(self, request, queryset):
+        self._snooze(request, queryset, datetime.timedelta(hours=1))
+
+    @admin.action(description=_("Snooze selected alerts for 1 day"), permissions=["change"])
+    def snooze_for_a_day(self, request, queryset):
+        self._snooze(request, queryset, datetime.timedelta(days=1))
+
+    @admin.action(description=_("Snooze selected alerts for 1 week"), permissions=["change"])
+    def snooze_for_a_week(self, request, queryset):
+        self._snooze(request, queryset, datetime.timedelta(days=7))
+
+    def _snooze(self, request, queryset, duration: datetime.timedelta) -> None:
+        now = timezone.now()
+        try:
+            count = actions.snooze_alerts(alerts=queryset, user=request.user, until=now + duration, now=now)
+        except ValidationError as error:  # a week beyond ALERTS_MAX_SNOOZE_DAYS
+            self.message_user(request, " ".join(error.messages), messages.ERROR)
+            return
+        self.message_user(request, _("%(count)d alert(s) snoozed.") % {"count": count})
 
     def save_model(self, request, obj, form, change):
         # Only is_read is editable: go through the services so read_at/read_by follow.

@@ -35,3 +35,26 @@ def check_dashboard_refresh(app_configs, **kwargs) -> list[Error]:
             )
         ]
     return []
+
+
+@register()
+def check_people_on_alerts(app_configs, **kwargs) -> list[Error]:
+    """The acknowledgement timeout and the longest snooze (DESIGN §11) must make sense."""
+    errors = []
+    if settings.ALERTS["ACK_TIMEOUT_HOURS"] < 0:
+        errors.append(
+            Error(
+                f"ALERTS_ACK_TIMEOUT_HOURS is {settings.ALERTS['ACK_TIMEOUT_HOURS']}; it must be 0 or more.",
+                hint="Hours after which an acknowledgement lapses (default 24; 0 = never).",
+                id="alerts.E013",
+            )
+        )
+    if settings.ALERTS["MAX_SNOOZE_DAYS"] < 1:
+        errors.append(
+            Error(
+                f"ALERTS_MAX_SNOOZE_DAYS is {settings.ALERTS['MAX_SNOOZE_DAYS']}; it must be 1 or more.",
+                hint="How many days ahead an alert may be snoozed at most (default 30).",
+                id="alerts.E014",
+            )
+        )
+    return errors

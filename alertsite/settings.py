@@ -217,7 +217,7 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
-# Alerts: thresholds of the rules and the schedule (DESIGN §3, §6).
+# Alerts: thresholds of the rules, the schedule and the people on alerts (DESIGN §3, §6, §11).
 ALERTS = {
     "DUE_SOON_DAYS": env.int("ALERTS_DUE_SOON_DAYS", default=7),
     "DUE_URGENT_DAYS": env.int("ALERTS_DUE_URGENT_DAYS", default=1),
@@ -227,6 +227,10 @@ ALERTS = {
     # prune_history deletes alerts resolved, and runs started, longer ago than this.
     "HISTORY_DAYS": env.int("ALERTS_HISTORY_DAYS", default=400),
     "LOG_FILE": env.str("ALERTS_LOG_FILE", default=str(BASE_DIR / "logs" / "generate_alerts.log")),
+    # People on alerts (DESIGN §11): an acknowledgement lapses after this many
+    # hours (0 = never); a snooze reaches at most this many days ahead.
+    "ACK_TIMEOUT_HOURS": env.int("ALERTS_ACK_TIMEOUT_HOURS", default=24),
+    "MAX_SNOOZE_DAYS": env.int("ALERTS_MAX_SNOOZE_DAYS", default=30),
 }
 
 # Scheduling with system cron (django-crontab, DESIGN §6; alerts/scheduling.py,

@@ -41,8 +41,17 @@ ALERT_VALUES = (
     "created_at",
     "updated_at",
     "resolved_at",
+    "assignee_id",
+    "acknowledged_at",
+    "acknowledged_by_id",
+    "snoozed_until",
+    "snooze_reason",
 )
-ALERT_EXPRESSIONS = {"asset_code": F("asset__code"), "asset_name": F("asset__name")}
+ALERT_EXPRESSIONS = {
+    "asset_code": F("asset__code"),
+    "asset_name": F("asset__name"),
+    "assignee_username": F("assignee__username"),
+}
 URGENCY = ("-priority_rank", F("due_date").asc(nulls_last=True), "id")
 
 
@@ -78,18 +87,27 @@ def alert_stats(request):
     """The same grouped query as the product's stats, summed in Python."""
     by_priority = dict.fromkeys(Priority.values, 0)
     by_kind = dict.fromkeys(AlertKind.values, 0)
-    total = unread = 0
+    total = unread = acknowledged = snoozed = unassigned = 0
     rows = (
         Alert.objects.filter(is_active=True)
         .order_by()
         .values_list("priority", "kind")
-        .annotate(total=Count("id"), unread=Count("id", filter=Q(is_read=False)))
+        .annotate(
+            total=Count("id"),
+            unread=Count("id", filter=Q(is_read=False)),
+            acknowledged=Count("id", filter=Q(acknowledged_at__isnull=False)),
+            snoozed=Count("id", filter=Q(snoozed_until__gt=timezone.now())),
+            unassigned=Count("id", filter=Q(assignee__isnull=True)),
+        )
     )
-    for priority, kind, count, unread_count in rows:
+    for priority, kind, count, unread_count, acknowledged_count, snoozed_count, unassigned_count in rows:
         by_priority[priority] += count
         by_kind[kind] += count
         total += count
         unread += unread_count
+        acknowledged += acknowledged_count
+        snoozed += snoozed_count
+        unassigned += unassigned_count
     return _json(
         {
             "total": total,
@@ -97,6 +115,9 @@ def alert_stats(request):
             "critical": by_priority[Priority.CRITICAL],
             "by_priority": by_priority,
             "by_kind": by_kind,
+            "acknowledged": acknowledged,
+            "snoozed": snoozed,
+            "unassigned": unassigned,
         }
     )
 

@@ -19,7 +19,8 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_clock")]
 TODAY = datetime.date(2026, 6, 15)
 NOW = datetime.datetime(2026, 6, 15, 12, 0, tzinfo=datetime.UTC)
 
-ALERT_FIELDS = {
+# The seed's fields, in their order, then the people on the alert (DESIGN §11).
+ALERT_FIELDS = [
     "id",
     "kind",
     "priority",
@@ -36,7 +37,13 @@ ALERT_FIELDS = {
     "created_at",
     "updated_at",
     "resolved_at",
-}
+    "assignee",
+    "assignee_username",
+    "acknowledged_at",
+    "acknowledged_by",
+    "snoozed_until",
+    "snooze_reason",
+]
 
 
 def days(n: int) -> datetime.date:
@@ -89,7 +96,7 @@ def test_alert_object_has_exactly_the_fields_of_the_design(manager_client, fleet
     alert = manager_client.get("/api/alerts").json()[0]
     stored = Alert.objects.get(pk=alert["id"])
 
-    assert set(alert) == ALERT_FIELDS
+    assert list(alert) == ALERT_FIELDS
     assert alert == {
         "id": stored.pk,
         "kind": "MAINTENANCE_OVERDUE",
@@ -107,6 +114,12 @@ def test_alert_object_has_exactly_the_fields_of_the_design(manager_client, fleet
         "created_at": "2026-06-15T12:00:00Z",
         "updated_at": "2026-06-15T12:00:00Z",
         "resolved_at": None,
+        "assignee": None,
+        "assignee_username": None,
+        "acknowledged_at": None,
+        "acknowledged_by": None,
+        "snoozed_until": None,
+        "snooze_reason": "",
     }
 
 
@@ -290,6 +303,9 @@ def test_stats_count_active_alerts_by_priority_and_kind(manager_client, fleet):
         "critical": 1,
         "by_priority": {"LOW": 1, "MEDIUM": 1, "HIGH": 2, "CRITICAL": 1},
         "by_kind": {"MAINTENANCE_DUE_SOON": 2, "MAINTENANCE_OVERDUE": 1, "ASSET_NEEDS_MAINTENANCE": 2},
+        "acknowledged": 0,
+        "snoozed": 0,
+        "unassigned": 5,
     }
 
 

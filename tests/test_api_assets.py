@@ -23,6 +23,8 @@ ASSET_FIELDS = {
     "criticality",
     "maintenance_interval_days",
     "commissioned_on",
+    "owner",
+    "owner_username",
     "created_at",
     "updated_at",
 }
@@ -60,10 +62,30 @@ def test_create_returns_the_asset(manager_client):
         "criticality": "HIGH",
         "maintenance_interval_days": 30,
         "commissioned_on": None,
+        "owner": None,
+        "owner_username": None,
         "created_at": "2026-06-15T12:00:00Z",
         "updated_at": "2026-06-15T12:00:00Z",
     }
     assert Asset.objects.get(pk=body["id"]).code == "PUMP-009"
+
+
+def test_an_asset_has_an_optional_owner(manager_client, technician, assets):
+    pump = assets[1]
+
+    response = manager_client.patch(f"/api/assets/{pump.pk}", {"owner": technician.pk}, format="json")
+
+    assert response.status_code == 200
+    assert (response.json()["owner"], response.json()["owner_username"]) == (technician.pk, "technician")
+    assert Asset.objects.get(pk=pump.pk).owner == technician
+    listed = {a["code"]: a for a in manager_client.get("/api/assets").json()}
+    assert listed["PUMP-001"]["owner_username"] == "technician"
+    assert listed["PUMP-002"]["owner"] is None
+
+    cleared = manager_client.patch(f"/api/assets/{pump.pk}", {"owner": None}, format="json")
+    assert cleared.json()["owner"] is None
+    unknown = manager_client.patch(f"/api/assets/{pump.pk}", {"owner": 999999}, format="json")
+    assert unknown.status_code == 400 and list(unknown.json()) == ["owner"]
 
 
 def test_creating_a_broken_asset_raises_its_alert_at_once(manager_client, django_capture_on_commit_callbacks):

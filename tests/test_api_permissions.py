@@ -31,6 +31,11 @@ def new_maintenance(objects):
     return {"asset": objects["asset"].pk, "title": "Check", "scheduled_date": "2030-01-01"}
 
 
+def snooze_body(objects):
+    until = datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=1)
+    return {"until": until.isoformat(), "reason": "Waiting for parts"}
+
+
 # (method, url, body, expected status for anonymous, nobody, technician, manager, superuser).
 # "nobody" is an authenticated user in no group: authenticated, but allowed nothing.
 MATRIX = [
@@ -44,6 +49,11 @@ MATRIX = [
     ("post", "/api/alerts/{alert}/unread", None, (401, 403, 200, 200, 200)),
     ("get", "/api/alerts/{alert}/read", None, (401, 405, 405, 405, 405)),
     ("post", "/api/alerts/read-all", None, (401, 403, 200, 200, 200)),
+    ("post", "/api/alerts/{alert}/acknowledge", {"note": "On it"}, (401, 403, 200, 200, 200)),
+    ("post", "/api/alerts/{alert}/unacknowledge", None, (401, 403, 200, 200, 200)),
+    ("post", "/api/alerts/{alert}/snooze", snooze_body, (401, 403, 200, 200, 200)),
+    ("post", "/api/alerts/{alert}/unsnooze", None, (401, 403, 200, 200, 200)),
+    ("get", "/api/alerts/{alert}/snooze", None, (401, 405, 405, 405, 405)),
     ("post", "/api/alerts/generate", None, (401, 403, 403, 200, 200)),
     ("get", "/api/alerts/generate", None, (401, 405, 405, 405, 405)),
     ("get", "/api/alerts/stats", None, (401, 403, 200, 200, 200)),

@@ -62,6 +62,12 @@ def test_alert_component_has_exactly_the_fields_of_the_design(schema):
         "created_at",
         "updated_at",
         "resolved_at",
+        "assignee",
+        "assignee_username",
+        "acknowledged_at",
+        "acknowledged_by",
+        "snoozed_until",
+        "snooze_reason",
     }
 
 

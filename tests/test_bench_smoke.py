@@ -74,7 +74,12 @@ def test_the_api_floor_serves_the_products_rows(fleet, manager_client):
     read = anonymous.post(f"/bench/floor/alerts/{alert_id}/read").json()
 
     assert [row["id"] for row in floor_list] == [row["id"] for row in product_list]
-    renamed = {"asset": "asset_id", "maintenance": "maintenance_id"}
+    renamed = {
+        "asset": "asset_id",
+        "maintenance": "maintenance_id",
+        "assignee": "assignee_id",
+        "acknowledged_by": "acknowledged_by_id",
+    }
     assert set(floor_list[0]) == {renamed.get(key, key) for key in product_list[0]}
     assert floor_page["count"] == product_page["count"]
     assert [row["id"] for row in floor_page["results"]] == [row["id"] for row in product_page["results"]]

@@ -1,13 +1,16 @@
 """Representations of alerts, generation runs and generation results."""
 
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from alerts.choices import AlertKind, Priority
 from alerts.models import Alert, AlertEvent, GenerationRun
+from alerts.selectors import CURRENT_SNOOZE_REASON, CURRENT_SNOOZED_UNTIL
 from alertsite.api.serializers import ModelSerializer
 
-# Exactly the alert object of DESIGN §5.
+# Exactly the alert object of DESIGN §5, then the people on it (§11).
 ALERT_FIELDS = [
     "id",
     "kind",
@@ -25,12 +28,58 @@ ALERT_FIELDS = [
     "created_at",
     "updated_at",
     "resolved_at",
+    "assignee",
+    "assignee_username",
+    "acknowledged_at",
+    "acknowledged_by",
+    "snoozed_until",
+    "snooze_reason",
 ]
+
+
+class _WhileSnoozed:
+    """A snooze field shown only while the snooze holds (`snoozed_until` > now, DESIGN §11).
+
+    Read from the annotation of `alerts.selectors.with_current_snooze` (lists
+    and the one-row path); an alert loaded without it is checked here.
+    """
+
+    def get_attribute(self, instance):
+        if hasattr(instance, self.source):
+            return getattr(instance, self.source)
+        holds = instance.snoozed_until is not None and instance.snoozed_until > timezone.now()
+        return self.while_snoozed(instance) if holds else self.otherwise
+
+
+class CurrentSnoozedUntilField(_WhileSnoozed, serializers.DateTimeField):
+    otherwise = None
+
+    @staticmethod
+    def while_snoozed(instance):
+        return instance.snoozed_until
+
+
+class CurrentSnoozeReasonField(_WhileSnoozed, serializers.CharField):
+    otherwise = ""
+
+    @staticmethod
+    def while_snoozed(instance):
+        return instance.snooze_reason
 
 
 class AlertSerializer(ModelSerializer):
     asset_code = serializers.CharField(source="asset.code", read_only=True)
     asset_name = serializers.CharField(source="asset.name", read_only=True)
+    assignee_username = serializers.CharField(source="assignee.username", read_only=True, allow_null=True)
+    snoozed_until = CurrentSnoozedUntilField(
+        source=CURRENT_SNOOZED_UNTIL,
+        read_only=True,
+        allow_null=True,
+        help_text="End of the snooze; null when the alert is not snoozed (or its snooze has passed).",
+    )
+    snooze_reason = CurrentSnoozeReasonField(
+        source=CURRENT_SNOOZE_REASON, read_only=True, help_text="Why it was snoozed; empty when not snoozed."
+    )
 
     class Meta:
         model = Alert
@@ -113,6 +162,44 @@ class AlertStatsSerializer(serializers.Serializer):
     critical = serializers.IntegerField()
     by_priority = _counters("AlertCountByPriority", Priority.values)()
     by_kind = _counters("AlertCountByKind", AlertKind.values)()
+    acknowledged = serializers.IntegerField(help_text="Active alerts someone is on.")
+    snoozed = serializers.IntegerField(help_text="Active alerts snoozed until a time still to come.")
+    unassigned = serializers.IntegerField(help_text="Active alerts without an assignee.")
+
+
+class AwareDateTimeField(serializers.DateTimeField):
+    """An ISO 8601 date and time with its offset (`Z`, `+02:00`): a naive time is ambiguous."""
+
+    default_error_messages = {
+        "invalid": _("Enter an ISO 8601 date and time, e.g. 2026-06-15T12:00:00Z."),
+        "naive": _("Give the time zone offset, e.g. 2026-06-15T12:00:00Z or 2026-06-15T14:00:00+02:00."),
+    }
+
+    def to_internal_value(self, value):
+        try:
+            parsed = parse_datetime(value) if isinstance(value, str) else None
+        except ValueError:
+            parsed = None
+        if parsed is None:
+            self.fail("invalid")
+        if parsed.tzinfo is None:
+            self.fail("naive")
+        return parsed
+
+
+class AcknowledgeSerializer(serializers.Serializer):
+    note = serializers.CharField(
+        max_length=255, required=False, help_text="What is being done (optional; not empty when given)."
+    )
+
+
+class SnoozeSerializer(serializers.Serializer):
+    until = AwareDateTimeField(
+        help_text="When the alert wakes: in the future, at most ALERTS_MAX_SNOOZE_DAYS (30) days ahead."
+    )
+    reason = serializers.CharField(
+        max_length=255, required=False, help_text="Why not now (optional; not empty when given)."
+    )
 
 
 class MarkedSerializer(serializers.Serializer):

@@ -1,15 +1,17 @@
-"""Alerts: the dashboard's list, read state, generation, stats and run history."""
+"""Alerts: the dashboard's list, read state, people on alerts, generation, stats and run history."""
 
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from alerts import services
+from alerts import actions, services
 from alerts.api.serializers import (
     ALERT_FIELDS,
+    AcknowledgeSerializer,
     AlertEventSerializer,
     AlertSerializer,
     AlertStatsSerializer,
@@ -18,17 +20,39 @@ from alerts.api.serializers import (
     GenerationRunSerializer,
     MarkedSerializer,
     SchedulerStatusSerializer,
+    SnoozeSerializer,
 )
 from alerts.choices import RunStatus, RunTrigger
 from alerts.filtersets import AlertFilterSet, GenerationRunFilterSet
 from alerts.models import URGENCY_ORDER, Alert, AlertEvent, GenerationRun
 from alerts.scheduling import CRONTAB_STATE_MAX_AGE, scheduler_status
-from alerts.selectors import alert_stats
+from alerts.selectors import alert_stats, with_current_snooze
+from alertsite.api.filters import MAX_ID
+from alertsite.api.schema import ErrorSerializer
 from alertsite.api.serializers import RowSerializer
 from alertsite.api.views import ReadOnlyModelViewSet
 
-ALERT_COLUMNS = [name for name in ALERT_FIELDS if name not in ("asset_code", "asset_name")]
+# Model columns of the alert object; the others are joined (asset, assignee)
+# or annotated (the snooze, see `with_current_snooze`).
+ALERT_COLUMNS = [
+    name
+    for name in ALERT_FIELDS
+    if name not in ("asset_code", "asset_name", "assignee_username", "snoozed_until", "snooze_reason")
+]
 RECENT_RUNS = 50
+
+
+def _person_action(summary: str, description: str, request=None) -> dict:
+    """The schema of an action on one alert by a person (DESIGN §11): every answer it gives."""
+    return {
+        "summary": summary,
+        "description": description,
+        "request": request,
+        "responses": {
+            200: AlertSerializer,
+            409: OpenApiResponse(ErrorSerializer, description="The alert is resolved."),
+        },
+    }
 
 
 @extend_schema_view(
@@ -44,8 +68,8 @@ RECENT_RUNS = 50
 )
 class AlertViewSet(ReadOnlyModelViewSet):
     queryset = (
-        Alert.objects.select_related("asset")
-        .only(*ALERT_COLUMNS, "asset__code", "asset__name")
+        Alert.objects.select_related("asset", "assignee")
+        .only(*ALERT_COLUMNS, "asset__code", "asset__name", "assignee__username")
         .order_by(*URGENCY_ORDER)
     )
     serializer_class = AlertSerializer
@@ -55,12 +79,19 @@ class AlertViewSet(ReadOnlyModelViewSet):
         "read": ["alerts.change_alert"],
         "unread": ["alerts.change_alert"],
         "read_all": ["alerts.change_alert"],
+        "acknowledge": ["alerts.change_alert"],
+        "unacknowledge": ["alerts.change_alert"],
+        "snooze": ["alerts.change_alert"],
+        "unsnooze": ["alerts.change_alert"],
         "generate": ["alerts.generate_alerts"],
         "stats": ["alerts.view_alert"],
         "events": ["alerts.view_alert"],
         # Is the periodic generation alive? Any authenticated user may look.
         "scheduler": [],
     }
+
+    def get_queryset(self):
+        return with_current_snooze(super().get_queryset(), now=timezone.now())
 
     @extend_schema(summary="Mark an alert read", request=None, responses=AlertSerializer)
     @action(detail=True, methods=["post"])
@@ -74,6 +105,61 @@ class AlertViewSet(ReadOnlyModelViewSet):
     @action(detail=True, methods=["post"])
     def unread(self, request, pk=None):
         services.mark_unread(alerts=Alert.objects.filter(pk=pk), user=request.user, many=False)
+        return Response(self._represent(pk))
+
+    @extend_schema(
+        **_person_action(
+            "Acknowledge an alert",
+            "Someone is on it: the alert is acknowledged and read. Acknowledging again changes nothing.",
+            AcknowledgeSerializer,
+        )
+    )
+    @action(detail=True, methods=["post"])
+    def acknowledge(self, request, pk=None):
+        body = AcknowledgeSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        return self._act(actions.acknowledge, pk, user=request.user, note=body.validated_data.get("note", ""))
+
+    @extend_schema(**_person_action("End an alert's acknowledgement", "Harmless when not acknowledged."))
+    @action(detail=True, methods=["post"])
+    def unacknowledge(self, request, pk=None):
+        return self._act(actions.unacknowledge, pk, user=request.user)
+
+    @extend_schema(
+        **_person_action(
+            "Snooze an alert",
+            "Not now: the alert stays in the list and is not notified until `until` "
+            "(in the future, at most ALERTS_MAX_SNOOZE_DAYS ahead), or until its priority increases.",
+            SnoozeSerializer,
+        )
+    )
+    @action(detail=True, methods=["post"])
+    def snooze(self, request, pk=None):
+        body = SnoozeSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        return self._act(
+            actions.snooze,
+            pk,
+            user=request.user,
+            until=body.validated_data["until"],
+            reason=body.validated_data.get("reason", ""),
+        )
+
+    @extend_schema(**_person_action("Wake a snoozed alert", "Harmless when not snoozed."))
+    @action(detail=True, methods=["post"])
+    def unsnooze(self, request, pk=None):
+        return self._act(actions.unsnooze, pk, user=request.user)
+
+    def _act(self, service, pk, **kwargs) -> Response:
+        """Run an action of `alerts.actions` on one alert; the fresh alert, 404 or 409."""
+        if int(pk) > MAX_ID:
+            raise Http404
+        try:
+            service(alert_id=int(pk), **kwargs)
+        except Alert.DoesNotExist:
+            raise Http404 from None
+        except actions.AlertResolved as resolved:
+            return Response({"detail": str(resolved)}, status=status.HTTP_409_CONFLICT)
         return Response(self._represent(pk))
 
     def _represent(self, pk) -> dict:

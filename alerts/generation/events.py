@@ -45,15 +45,18 @@ def write_events(
     at: datetime.datetime,
     run_id: int | None = None,
     actor_id: int | None = None,
+    note: str = "",
 ) -> None:
     """One event of `kind` per alert in `alert_ids`, with the alert's current priority."""
     where, params = ids_condition(f"a.{column(ALERT, 'id')}", alert_ids)
-    targets = ", ".join(column(EVENT, name) for name in ("alert", "kind", "at", "run", "actor", "priority"))
+    targets = ", ".join(
+        column(EVENT, name) for name in ("alert", "kind", "at", "run", "actor", "note", "priority")
+    )
     cursor.execute(
         f"INSERT INTO {qn(EVENT.db_table)} ({targets}) "
-        f"SELECT a.{column(ALERT, 'id')}, %s, %s, %s, %s, a.{column(ALERT, 'priority')} "
+        f"SELECT a.{column(ALERT, 'id')}, %s, %s, %s, %s, %s, a.{column(ALERT, 'priority')} "
         f"FROM {qn(ALERT.db_table)} a WHERE {where}",
-        [str(kind), connection.ops.adapt_datetimefield_value(at), run_id, actor_id, *params],
+        [str(kind), connection.ops.adapt_datetimefield_value(at), run_id, actor_id, note, *params],
     )
 
 

@@ -7,6 +7,6 @@ from assets.models import Asset
 
 
 class AssetViewSet(ModelViewSet):
-    queryset = Asset.objects.order_by("code")
+    queryset = Asset.objects.select_related("owner").order_by("code")
     serializer_class = AssetSerializer
     filterset_class = AssetFilterSet

@@ -4,7 +4,9 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
+from django.utils import timezone
 
+from alerts.actions import lapse_acknowledgements_and_snoozes
 from alerts.choices import AlertKind, RunStatus, RunTrigger
 from alerts.services import GenerationFailed, generate_alerts
 from assets.models import Asset
@@ -20,7 +22,8 @@ KIND_LABELS = {
 
 class Command(BaseCommand):
     help = (
-        "Run one alert generation: create, update and resolve alerts so they match the rules. "
+        "Run one alert generation: create, update and resolve alerts so they match the rules; "
+        "a full run also ends the acknowledgements and snoozes that have lapsed. "
         "Exits 0 on success or when skipped because another generation is running, 1 on failure."
     )
 
@@ -67,6 +70,11 @@ class Command(BaseCommand):
             if json:
                 self.stdout.write(_dumps(failure.result.as_dict()))
             raise CommandError(f"Generation failed: {_one_line(failure.result.error)}") from None
+        if not dry_run and not asset_ids:
+            # The periodic lapses of acknowledgements and snoozes (DESIGN §11).
+            lapse_acknowledgements_and_snoozes(
+                now=timezone.now(), run=result.run if result.status == RunStatus.SUCCESS else None
+            )
 
         if json:
             self.stdout.write(_dumps(result.as_dict()))
