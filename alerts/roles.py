@@ -12,6 +12,10 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         *[("alerts", f"{action}_alert") for action in _CRUD],
         ("alerts", "view_generationrun"),
         ("alerts", "generate_alerts"),
+        # Everyone's subscriptions and delivery log (anyone who may view alerts manages their own).
+        *[("alerts", f"{action}_subscription") for action in _CRUD],
+        ("alerts", "view_notification"),
+        ("alerts", "change_notification"),
         # To pick a maintenance's assignee in the admin (its autocomplete lists users).
         ("auth", "view_user"),
     ],

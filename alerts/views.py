@@ -26,6 +26,13 @@ from alerts.scheduling import scheduler_status
 logger = logging.getLogger(__name__)
 
 
+class OutboxStatusSerializer(serializers.Serializer):
+    pending = serializers.IntegerField(help_text="Notices waiting to be sent (PENDING or FAILED).")
+    oldest_pending_seconds = serializers.IntegerField(help_text="How long the oldest due notice has waited.")
+    dead_last_24h = serializers.IntegerField(help_text="Notices given up on in the last 24 hours.")
+    degraded = serializers.BooleanField(help_text="A due notice has waited more than 10 minutes.")
+
+
 class SchedulerStatusSerializer(serializers.Serializer):
     schedule = serializers.CharField(help_text="Cron schedule of the periodic generation (ALERTS_SCHEDULE).")
     installed = serializers.BooleanField(help_text="Whether this host's crontab holds the current job.")
@@ -37,6 +44,7 @@ class SchedulerStatusSerializer(serializers.Serializer):
         allow_null=True, help_text="Next start computed from the schedule."
     )
     stale = serializers.BooleanField(help_text="No successful generation for 3 scheduled runs.")
+    outbox = OutboxStatusSerializer(help_text="The notifications' outbox (DESIGN §12).")
 
 
 class SchedulerStatusView(APIView):
@@ -54,8 +62,9 @@ class SchedulerStatusView(APIView):
 def healthz(request: HttpRequest) -> JsonResponse:
     """Liveness for load balancers and probes, without authentication.
 
-    200 `ok`; 200 `degraded` when the scheduler is stale (the site still
-    serves, its alerts may be late); 503 when the database is unreachable.
+    200 `ok`; 200 `degraded` when the scheduler is stale or a due notification
+    waited more than 10 minutes (the site still serves, its alerts or notices
+    may be late); 503 when the database is unreachable.
     The crontab is not read here: probes are frequent, and web nodes of a
     multi-host deployment have no crontab of their own.
     """
@@ -64,15 +73,17 @@ def healthz(request: HttpRequest) -> JsonResponse:
     except DatabaseError as error:
         logger.warning("Health check: database unreachable: %s", error)
         return JsonResponse({"status": "unavailable", "database": "unreachable"}, status=503)
+    outbox = status["outbox"]
     return JsonResponse(
         {
-            "status": "degraded" if status["stale"] else "ok",
+            "status": "degraded" if status["stale"] or outbox["degraded"] else "ok",
             "database": "ok",
             "scheduler": {
                 "stale": status["stale"],
                 "last_success_at": status["last_success_at"],
                 "next_run_at": status["next_run_at"],
             },
+            "outbox": {key: outbox[key] for key in ("pending", "oldest_pending_seconds", "dead_last_24h")},
         }
     )
 

@@ -161,7 +161,21 @@ ALERTS = {
     "SCHEDULE": env.str("ALERTS_SCHEDULE", default="*/5 * * * *"),
     "STALE_AFTER_INTERVALS": 3,
     "LOG_FILE": env.str("ALERTS_LOG_FILE", default=str(BASE_DIR / "logs" / "generate_alerts.log")),
+    # Delivery of the notifications' outbox (DESIGN §12).
+    "NOTIFY_SCHEDULE": env.str("ALERTS_NOTIFY_SCHEDULE", default="* * * * *"),
 }
+
+# Notifications (DESIGN §12): email through Django's mail API, webhooks signed
+# per Standard Webhooks. The console backend by default, so a new site shows
+# its notices in the server's output without any mail server.
+vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+EMAIL_TIMEOUT = 10
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="alertsite@localhost")
+# Links in notices point here (the dashboard).
+SITE_URL = env.str("SITE_URL", default="http://localhost:8000").rstrip("/")
+NOTIFY_MAX_ATTEMPTS = env.int("NOTIFY_MAX_ATTEMPTS", default=10)
+# Webhook URLs must resolve to public addresses unless this is on (a receiver on the same network).
+NOTIFY_ALLOW_PRIVATE_WEBHOOKS = env.bool("NOTIFY_ALLOW_PRIVATE_WEBHOOKS", default=False)
 
 # Scheduling with system cron (django-crontab, DESIGN §6; alerts/scheduling.py,
 # README "Scheduling"). The job goes through call_command so the run is recorded
@@ -169,7 +183,10 @@ ALERTS = {
 # 0, so failures show as FAILED runs, ERROR lines in the log and a stale status.
 # ALERTS_CRON_ENABLED=false pauses it: `crontab add` / `ensure_crontab` then remove the entry.
 CRONJOBS = (
-    [(ALERTS["SCHEDULE"], "django.core.management.call_command", ["generate_alerts"], {"trigger": "cron"})]
+    [
+        (ALERTS["SCHEDULE"], "django.core.management.call_command", ["generate_alerts"], {"trigger": "cron"}),
+        (ALERTS["NOTIFY_SCHEDULE"], "django.core.management.call_command", ["send_notifications"]),
+    ]
     if env.bool("ALERTS_CRON_ENABLED", default=True)
     else []
 )

@@ -1,14 +1,17 @@
 """`manage.py generate_alerts`: one full alert generation (DESIGN §6)."""
 
 import json
+import logging
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 
 from alerts.choices import AlertKind, RunStatus, RunTrigger
+from alerts.notifications.services import send_notifications
 from alerts.services import GenerationFailed, generate_alerts
 from assets.models import Asset
 
+logger = logging.getLogger(__name__)
 TRIGGERS = {"cron": RunTrigger.CRON, "startup": RunTrigger.STARTUP, "cli": RunTrigger.CLI}
 KIND_LABELS = {
     AlertKind.MAINTENANCE_DUE_SOON: "due soon",
@@ -64,6 +67,12 @@ class Command(BaseCommand):
                 self.stdout.write(_dumps(failure.result.as_dict()))
             raise CommandError(f"Generation failed: {_one_line(failure.result.error)}") from None
 
+        if trigger == "cron" and not dry_run:
+            # The run's notices go out now rather than at the sender's next minute.
+            try:
+                send_notifications()
+            except DatabaseError as error:
+                logger.error("Delivery after the generation failed: %s", _one_line(error))
         if json:
             self.stdout.write(_dumps(result.as_dict()))
         elif result.status == RunStatus.SKIPPED:
