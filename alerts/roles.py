@@ -84,7 +84,10 @@ def restore_missing_role_groups(sender, apps=None, using="default", **kwargs) ->
 
 def _permissions(apps, group_name: str) -> list:
     Permission = apps.get_model("auth", "Permission")
+    # An older migration runs before later models exist: their permissions
+    # come with the migration that creates them (it syncs again).
     return [
-        Permission.objects.get(content_type__app_label=app_label, codename=codename)
+        permission
         for app_label, codename in ROLE_PERMISSIONS[group_name]
+        for permission in Permission.objects.filter(content_type__app_label=app_label, codename=codename)
     ]

@@ -119,7 +119,8 @@ def _enqueue_repeats(*, now: datetime.datetime) -> int:
     if connection.vendor == "postgresql":
         old_enough = "h.last_sent <= %s - s.repeat_hours * INTERVAL '1 hour'"
     else:
-        old_enough = "(julianday(%s) - julianday(h.last_sent)) * 24 >= s.repeat_hours"
+        # Text comparison of Django's SQLite datetimes (UTC, "YYYY-MM-DD HH:MM:SS[.ffffff]").
+        old_enough = "h.last_sent <= datetime(%s, '-' || s.repeat_hours || ' hours')"
     due_sql, due_params = due_at_sql(now=now, priority="a.priority")
     kinds = f"'{NotificationKind.FIRING}', '{NotificationKind.REPEAT}'"
     open_statuses = ", ".join(f"'{status}'" for status in DUE_STATUSES)
