@@ -191,4 +191,6 @@ def _smtp_error(error: Exception) -> str:
 
 
 def _one_line(text: str) -> str:
-    return " ".join(text.split())[:ERROR_MAX_LENGTH]
+    """One printable line: a receiver's garbage (NUL bytes…) must not break the log's row."""
+    printable = "".join(char if char.isprintable() else " " for char in text)
+    return " ".join(printable.split())[:ERROR_MAX_LENGTH]

@@ -5,7 +5,7 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 
-from alerts.notifications.services import send_notifications
+from alerts.notifications.services import BATCH_SIZE, send_notifications
 
 
 class Command(BaseCommand):
@@ -21,10 +21,18 @@ class Command(BaseCommand):
             "--dry-run", action="store_true", help="Count the due notices; send and write nothing."
         )
         parser.add_argument("--json", action="store_true", help="Print the result as one JSON object.")
+        parser.add_argument(
+            "--batch-size",
+            type=int,
+            default=BATCH_SIZE,
+            help=f"Notices taken (and locked) per batch (default {BATCH_SIZE}).",
+        )
 
-    def handle(self, *args, dry_run: bool, json: bool, **options):
+    def handle(self, *args, dry_run: bool, json: bool, batch_size: int, **options):
+        if batch_size < 1:
+            raise CommandError("--batch-size must be at least 1.")
         try:
-            result = send_notifications(dry_run=dry_run)
+            result = send_notifications(dry_run=dry_run, batch_size=batch_size)
         except DatabaseError as error:
             raise CommandError(f"Database unavailable: {' '.join(str(error).split())}") from None
         if json:
