@@ -289,5 +289,8 @@ SPECTACULAR_SETTINGS = {
         "RunStatusEnum": "alerts.choices.RunStatus",
         # Alert priority and asset criticality share one scale.
         "LevelEnum": "alerts.choices.Priority",
+        "AlertKindEnum": "alerts.choices.AlertKind",
+        "NotificationKindEnum": "alerts.choices.NotificationKind",
+        "NotificationStatusEnum": "alerts.choices.NotificationStatus",
     },
 }

@@ -421,10 +421,15 @@ class NotRetryable(Exception):
 
 def retry(*, notification: Notification) -> Notification:
     """A FAILED or DEAD notice back to PENDING, due now, with a fresh count of attempts."""
-    changed = Notification.objects.filter(
-        Q(status=NotificationStatus.FAILED) | Q(status=NotificationStatus.DEAD), pk=notification.pk
-    ).update(status=NotificationStatus.PENDING, next_attempt_at=timezone.now(), attempts=0)
+    changed = retry_notifications(notifications=Notification.objects.filter(pk=notification.pk))
     notification.refresh_from_db()
     if not changed:
         raise NotRetryable(notification.status)
     return notification
+
+
+def retry_notifications(*, notifications: QuerySet[Notification]) -> int:
+    """The FAILED and DEAD ones among `notifications` back to PENDING, due now; how many."""
+    return notifications.filter(
+        Q(status=NotificationStatus.FAILED) | Q(status=NotificationStatus.DEAD)
+    ).update(status=NotificationStatus.PENDING, next_attempt_at=timezone.now(), attempts=0)

@@ -39,6 +39,10 @@ class Command(BaseCommand):
             self.stdout.write(_dumps(result.as_dict()))
         elif result.dry_run:
             self.stdout.write(f"Dry run (nothing sent): {result.due} notification(s) due.")
+        elif options["verbosity"] == 0 and not (
+            result.sent or result.failed or result.dead or result.cancelled
+        ):
+            return
         elif result.skipped:
             self.stdout.write("Delivery skipped: another sender is running.")
         else:
