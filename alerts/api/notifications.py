@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from django.core.validators import EmailValidator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import exceptions, mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.permissions import BasePermission
@@ -38,7 +38,37 @@ class CanViewAlerts(BasePermission):
 
     def has_permission(self, request, view) -> bool:
         user = request.user
-        return bool(user and user.is_authenticated and user.has_perm("alerts.view_alert"))
+        if not (user and user.is_authenticated):
+            return False
+        # A method the route does not offer: every role sees the same 405 (as ModelPermissions).
+        return request.method not in view.allowed_methods or user.has_perm("alerts.view_alert")
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]+)?)?$",
+        "example": "07:00",
+        "description": "Local time of the site (TIME_ZONE), HH:MM or HH:MM:SS, without an offset.",
+    }
+)
+class LocalTimeField(serializers.TimeField):
+    """A local time of day: not OpenAPI's `time` format, which requires an offset."""
+
+
+class ChoiceListField(serializers.ListField):
+    """A list of choices whose errors are a flat list of messages, like every other field's."""
+
+    def to_internal_value(self, data):
+        try:
+            values = super().to_internal_value(data)
+        except serializers.ValidationError as error:
+            if isinstance(error.detail, dict):
+                raise serializers.ValidationError(
+                    [message for messages in error.detail.values() for message in messages]
+                ) from None
+            raise
+        return list(dict.fromkeys(values))
 
 
 class SubscriptionSerializer(serializers.ModelSerializer):
@@ -53,7 +83,7 @@ class SubscriptionSerializer(serializers.ModelSerializer):
         required=False,
         help_text="Email address (default: the owner's) or the webhook URL (http or https, public address).",
     )
-    kinds = serializers.ListField(
+    kinds = ChoiceListField(
         child=serializers.ChoiceField(choices=AlertKind.choices),
         required=False,
         help_text="Alert kinds to notify; empty means all.",
@@ -68,6 +98,12 @@ class SubscriptionSerializer(serializers.ModelSerializer):
         help_text="IMMEDIATE: notify an active, unacknowledged, unsnoozed alert again after this many "
         "hours; 0 = never (default 24).",
     )
+
+    digest_at = LocalTimeField(
+        required=False, help_text="DIGEST: when the day's digest goes (default 07:00)."
+    )
+    quiet_from = LocalTimeField(required=False, allow_null=True)
+    quiet_until = LocalTimeField(required=False, allow_null=True)
 
     class Meta:
         model = Subscription
