@@ -74,8 +74,10 @@ def test_crontab_add_show_remove_keep_unrelated_lines(site, user_crontab):
     site.manage("crontab", "add")
 
     assert user_crontab.others() == UNRELATED
-    (line,) = user_crontab.ours()
+    line, notify = user_crontab.ours()
     assert line.startswith("*/5 * * * * ")
+    # The second job delivers the notifications' outbox every minute (DESIGN §12).
+    assert notify.startswith("* * * * * ") and "send_notifications" in site.manage("crontab", "show").stdout
     assert "generate_alerts" in site.manage("crontab", "show").stdout
     assert site.status()["installed"] is True
 
@@ -89,7 +91,7 @@ def test_the_crontab_line_holds_no_secret(site, user_crontab):
     site.configure(DATABASE_URL=site.database_url.replace("://", "://alertsite:s3cret-pass@", 1))
     site.manage("crontab", "add")
 
-    (line,) = user_crontab.ours()
+    line = "\n".join(user_crontab.ours())  # both jobs
     assert site.config["SECRET_KEY"] not in line
     assert "s3cret-pass" not in line
     assert "DATABASE_URL" not in line
@@ -98,7 +100,7 @@ def test_the_crontab_line_holds_no_secret(site, user_crontab):
 
 def test_installed_line_records_a_cron_run_under_an_empty_environment(site, user_crontab):
     site.manage("crontab", "add")
-    (line,) = user_crontab.ours()
+    line, _notify = user_crontab.ours()
 
     # What cron does: a shell with (almost) nothing in its environment.
     subprocess.run(["env", "-i", "sh", "-c", command_of(line)], cwd="/", timeout=120)
@@ -133,7 +135,7 @@ def test_a_failing_cron_run_is_recorded_logged_and_reported(site, user_crontab):
             "MaintenanceFactory(scheduled_date=timezone.localdate() - datetime.timedelta(days=3))"
         )
         site.manage("crontab", "add")
-        (line,) = user_crontab.ours()
+        line, _notify = user_crontab.ours()
         subprocess.run(["env", "-i", "sh", "-c", command_of(line)], cwd="/", timeout=120)
 
         status = site.status()
@@ -177,7 +179,7 @@ def test_ensure_crontab_is_idempotent_and_follows_a_new_schedule(site, user_cron
     third = site.manage("ensure_crontab")
 
     assert "Crontab entry installed (0 9-17 * * mon-fri)" in third.stdout
-    (line,) = user_crontab.ours()
+    line, _notify = user_crontab.ours()
     assert line.startswith("0 9-17 * * mon-fri ")
     assert user_crontab.others() == UNRELATED
     assert site.status()["installed"] is True
@@ -196,7 +198,7 @@ def test_pause_removes_the_entry_and_resume_puts_it_back(site, user_crontab):
     site.configure(ALERTS_CRON_ENABLED="true")
     site.manage("ensure_crontab")
 
-    assert len(user_crontab.ours()) == 1
+    assert len(user_crontab.ours()) == 2  # generation and delivery
     assert site.status()["installed"] is True
 
 
