@@ -11,7 +11,8 @@ from django.utils.translation import gettext_lazy as _
 
 from alerts import actions
 from alerts.choices import RunStatus, RunTrigger
-from alerts.models import Alert, AlertEvent, GenerationRun
+from alerts.models import Alert, AlertEvent, GenerationRun, Notification, Subscription
+from alerts.notifications.services import retry_notifications
 from alerts.selectors import snoozed_q
 from alerts.services import GenerationFailed, generate_alerts, mark_read, mark_unread
 
@@ -243,3 +244,40 @@ class GenerationRunAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(Subscription)
+class SubscriptionAdmin(admin.ModelAdmin):
+    list_display = ["name", "user", "channel", "target", "min_priority", "mode", "is_active"]
+    list_filter = ["channel", "mode", "min_priority", "is_active"]
+    search_fields = ["name", "target", "user__username"]
+    raw_id_fields = ["user"]
+    # The signing secret is shown once, by the API; the admin never displays it.
+    exclude = ["secret"]
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    """The delivery log: read-only, with the retry of failed and dead notices."""
+
+    list_display = [
+        "dedup_key",
+        "kind",
+        "status",
+        "subscription",
+        "attempts",
+        "response_status",
+        "created_at",
+    ]
+    list_filter = ["status", "kind"]
+    search_fields = ["dedup_key", "subscription__name", "last_error"]
+    readonly_fields = [field.name for field in Notification._meta.fields]
+    actions = ["retry"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.action(description=_("Retry the selected failed or dead notices"), permissions=["change"])
+    def retry(self, request, queryset):
+        retried = retry_notifications(notifications=queryset)
+        self.message_user(request, _("%(count)d notice(s) will be retried.") % {"count": retried})

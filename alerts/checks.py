@@ -24,6 +24,22 @@ def check_alert_schedule(app_configs, **kwargs) -> list[Error]:
 
 
 @register()
+def check_notify_schedule(app_configs, **kwargs) -> list[Error]:
+    """`ALERTS_NOTIFY_SCHEDULE` must be a schedule system cron runs, like `ALERTS_SCHEDULE`."""
+    try:
+        validate_schedule(settings.ALERTS["NOTIFY_SCHEDULE"])
+    except InvalidSchedule as error:
+        return [
+            Error(
+                f"ALERTS_NOTIFY_SCHEDULE is not a valid cron schedule: {error}",
+                hint="Five fields, e.g. '* * * * *' (every minute, the default).",
+                id="alerts.E003",
+            )
+        ]
+    return []
+
+
+@register()
 def check_dashboard_refresh(app_configs, **kwargs) -> list[Error]:
     """`DASHBOARD_REFRESH_SECONDS` below one second would have every open dashboard hammer the API."""
     if settings.DASHBOARD_REFRESH_SECONDS < 1:

@@ -50,3 +50,35 @@ class EventKind(models.TextChoices):
     SNOOZED = "SNOOZED", _("Snoozed")
     UNSNOOZED = "UNSNOOZED", _("Unsnoozed")
     ASSIGNED = "ASSIGNED", _("Assigned")
+
+
+class Channel(models.TextChoices):
+    EMAIL = "EMAIL", _("Email")
+    WEBHOOK = "WEBHOOK", _("Webhook")
+
+
+class WebhookFormat(models.TextChoices):
+    STANDARD = "standard", _("Standard Webhooks")
+    ALERTMANAGER = "alertmanager", _("Alertmanager (version 4)")
+    SLACK = "slack", _("Slack")
+
+
+class SubscriptionMode(models.TextChoices):
+    IMMEDIATE = "IMMEDIATE", _("Immediate")
+    DIGEST = "DIGEST", _("Daily digest")
+
+
+class NotificationKind(models.TextChoices):
+    FIRING = "FIRING", _("Firing")
+    RESOLVED = "RESOLVED", _("Resolved")
+    REPEAT = "REPEAT", _("Repeat")
+    DIGEST = "DIGEST", _("Digest")
+    TEST = "TEST", _("Test")
+
+
+class NotificationStatus(models.TextChoices):
+    PENDING = "PENDING", _("Pending")
+    SENT = "SENT", _("Sent")
+    FAILED = "FAILED", _("Failed (will be retried)")
+    DEAD = "DEAD", _("Dead (gave up)")
+    CANCELLED = "CANCELLED", _("Cancelled (no longer relevant)")

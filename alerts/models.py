@@ -1,4 +1,6 @@
-"""Alerts and the history of their generation."""
+"""Alerts, the history of their generation, and notifications (subscriptions and the outbox)."""
+
+import datetime
 
 from django.conf import settings
 from django.db import models
@@ -6,7 +8,18 @@ from django.db.models import F
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
-from alerts.choices import AlertKind, EventKind, Priority, RunStatus, RunTrigger
+from alerts.choices import (
+    AlertKind,
+    Channel,
+    EventKind,
+    NotificationKind,
+    NotificationStatus,
+    Priority,
+    RunStatus,
+    RunTrigger,
+    SubscriptionMode,
+    WebhookFormat,
+)
 
 # Most urgent first. NULLS LAST puts asset alerts (no due date) after dated
 # ones of the same priority on every database (SQLite sorts NULLs first by
@@ -215,3 +228,112 @@ class AlertEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.at:%Y-%m-%d %H:%M:%S}"
+
+
+class Subscription(models.Model):
+    """Who wants which alerts, how (DESIGN §12). Matching lives in `alerts.notifications.matching`."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="alert_subscriptions",
+        verbose_name=_("user"),
+    )
+    name = models.CharField(_("name"), max_length=100)
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    # An email address (default: the owner's) or the webhook URL.
+    target = models.CharField(_("target"), max_length=500)
+    format = models.CharField(
+        _("format"), max_length=20, choices=WebhookFormat.choices, default=WebhookFormat.STANDARD
+    )
+    # Webhooks: "whsec_" + base64 of 32 random bytes, shown only on create and rotate.
+    secret = models.CharField(_("secret"), max_length=100, blank=True)
+    min_priority = models.CharField(
+        _("minimum priority"), max_length=10, choices=Priority.choices, default=Priority.HIGH
+    )
+    # Alert kinds; empty means all.
+    kinds = models.JSONField(_("kinds"), default=list, blank=True)
+    assigned_to_me = models.BooleanField(_("only alerts assigned to me"), default=False)
+    location = models.CharField(_("location contains"), max_length=200, blank=True)
+    mode = models.CharField(
+        _("mode"), max_length=10, choices=SubscriptionMode.choices, default=SubscriptionMode.IMMEDIATE
+    )
+    digest_at = models.TimeField(_("digest at"), default=datetime.time(7, 0))
+    repeat_hours = models.PositiveIntegerField(_("repeat after (hours)"), default=24)
+    send_resolved = models.BooleanField(_("send resolved"), default=False)
+    quiet_from = models.TimeField(_("quiet from"), null=True, blank=True)
+    quiet_until = models.TimeField(_("quiet until"), null=True, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("subscription")
+        verbose_name_plural = _("subscriptions")
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(quiet_from__isnull=True, quiet_until__isnull=True)
+                | models.Q(quiet_from__isnull=False, quiet_until__isnull=False),
+                name="subscription_quiet_hours_both_or_none",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Notification(models.Model):
+    """One notice to one subscription: the outbox and the delivery log (DESIGN §12)."""
+
+    subscription = models.ForeignKey(
+        Subscription, on_delete=models.CASCADE, related_name="notifications", verbose_name=_("subscription")
+    )
+    # Null for a digest or a test. Indexed by notification_alert_sub_idx.
+    alert = models.ForeignKey(
+        Alert,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="notifications",
+        verbose_name=_("alert"),
+        db_index=False,
+    )
+    # Null for repeats, digests and tests.
+    event = models.ForeignKey(
+        AlertEvent,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="notifications",
+        verbose_name=_("event"),
+        db_index=False,
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=NotificationKind.choices)
+    # The unique key that makes every enqueue idempotent; also the webhook-id.
+    dedup_key = models.CharField(_("deduplication key"), max_length=100, unique=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=NotificationStatus.choices, default=NotificationStatus.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    # When it is due (PENDING, FAILED); for DEAD, when delivery gave up.
+    next_attempt_at = models.DateTimeField(_("next attempt at"))
+    last_error = models.TextField(_("last error"), blank=True)
+    response_status = models.PositiveSmallIntegerField(_("response status"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"))
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # The sender's due rows, the outbox's health (pending, dead in the last 24 h).
+            models.Index(fields=["status", "next_attempt_at"], name="notification_status_due_idx"),
+            # Repeats look up the last notice per (subscription, alert); deleting an alert.
+            models.Index(fields=["alert", "subscription"], name="notification_alert_sub_idx"),
+            models.Index(
+                fields=["event"], condition=models.Q(event__isnull=False), name="notification_event_idx"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.dedup_key} ({self.status})"

@@ -26,6 +26,7 @@ from django_crontab.crontab import Crontab
 
 from alerts.choices import RunStatus
 from alerts.models import GenerationRun
+from alerts.notifications.selectors import outbox_status
 from alerts.selectors import last_run, last_successful_run
 
 # A scheduled run gets this long to start and finish before it counts as missed.
@@ -164,6 +165,7 @@ def scheduler_status(
         last_success_at=success.started_at if success is not None else None,
         next_run_at=upcoming,
         stale=stale,
+        outbox=outbox_status(now=now),
     )
     return status
 
@@ -258,6 +260,7 @@ def ensure_crontab_installed() -> bool:
     refused (django-crontab ignores the exit status of `crontab`).
     """
     validate_schedule(schedule())
+    validate_schedule(settings.ALERTS["NOTIFY_SCHEDULE"])
     wanted = expected_lines()
     if installed_lines() == wanted:
         return False

@@ -33,14 +33,16 @@ def healthz(request: HttpRequest) -> JsonResponse:
             # As the API's 503s: probes and clients know when to look again.
             headers={"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)},
         )
+    outbox = status["outbox"]
     return JsonResponse(
         {
-            "status": "degraded" if status["stale"] else "ok",
+            "status": "degraded" if status["stale"] or outbox["degraded"] else "ok",
             "database": "ok",
             "scheduler": {
                 "stale": status["stale"],
                 "last_success_at": status["last_success_at"],
                 "next_run_at": status["next_run_at"],
             },
+            "outbox": {key: outbox[key] for key in ("pending", "oldest_pending_seconds", "dead_last_24h")},
         }
     )

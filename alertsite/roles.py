@@ -13,6 +13,10 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         *[("alerts", f"{action}_alert") for action in _CRUD],
         ("alerts", "view_generationrun"),
         ("alerts", "generate_alerts"),
+        # Everyone's subscriptions and delivery log (anyone who may view alerts manages their own).
+        *[("alerts", f"{action}_subscription") for action in _CRUD],
+        ("alerts", "view_notification"),
+        ("alerts", "change_notification"),
         # To pick a maintenance's assignee in the admin (its autocomplete lists users).
         ("auth", "view_user"),
     ],
@@ -84,6 +88,8 @@ def _permissions(apps, group_name: str) -> list:
     # A migration sees the models of its time: a later model's permissions are
     # granted by that model's own migration (e.g. maintenance 0003 for plans).
     Permission = apps.get_model("auth", "Permission")
+    # An older migration runs before later models exist: their permissions
+    # come with the migration that creates them (it syncs again).
     return [
         permission
         for app_label, codename in ROLE_PERMISSIONS[group_name]

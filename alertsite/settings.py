@@ -231,7 +231,21 @@ ALERTS = {
     # hours (0 = never); a snooze reaches at most this many days ahead.
     "ACK_TIMEOUT_HOURS": env.int("ALERTS_ACK_TIMEOUT_HOURS", default=24),
     "MAX_SNOOZE_DAYS": env.int("ALERTS_MAX_SNOOZE_DAYS", default=30),
+    # Delivery of the notifications' outbox (DESIGN §12).
+    "NOTIFY_SCHEDULE": env.str("ALERTS_NOTIFY_SCHEDULE", default="* * * * *"),
 }
+
+# Notifications (DESIGN §12): email through Django's mail API, webhooks signed
+# per Standard Webhooks. The console backend by default, so a new site shows
+# its notices in the server's output without any mail server.
+vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+EMAIL_TIMEOUT = 10
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="alertsite@localhost")
+# Links in notices point here (the dashboard).
+SITE_URL = env.str("SITE_URL", default="http://localhost:8000").rstrip("/")
+NOTIFY_MAX_ATTEMPTS = env.int("NOTIFY_MAX_ATTEMPTS", default=10)
+# Webhook URLs must resolve to public addresses unless this is on (a receiver on the same network).
+NOTIFY_ALLOW_PRIVATE_WEBHOOKS = env.bool("NOTIFY_ALLOW_PRIVATE_WEBHOOKS", default=False)
 
 # Scheduling with system cron (django-crontab, DESIGN §6; alerts/scheduling.py,
 # README "Scheduling"). The job goes through call_command so the run is recorded
@@ -243,6 +257,7 @@ CRONJOBS = (
     [
         (ALERTS["SCHEDULE"], "django.core.management.call_command", ["generate_alerts"], {"trigger": "cron"}),
         ("17 3 * * *", "django.core.management.call_command", ["prune_history"]),
+        (ALERTS["NOTIFY_SCHEDULE"], "django.core.management.call_command", ["send_notifications"]),
     ]
     if env.bool("ALERTS_CRON_ENABLED", default=True)
     else []
@@ -368,5 +383,8 @@ SPECTACULAR_SETTINGS = {
         "RunStatusEnum": "alerts.choices.RunStatus",
         # Alert priority and asset criticality share one scale.
         "LevelEnum": "alerts.choices.Priority",
+        "AlertKindEnum": "alerts.choices.AlertKind",
+        "NotificationKindEnum": "alerts.choices.NotificationKind",
+        "NotificationStatusEnum": "alerts.choices.NotificationStatus",
     },
 }

@@ -7,7 +7,7 @@ from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import AccessToken
 
 from alerts.choices import RunStatus, RunTrigger
-from alerts.models import Alert, GenerationRun
+from alerts.models import Alert, GenerationRun, Notification, Subscription
 from alerts.services import generate_alerts
 from assets.choices import AssetStatus
 from tests.factories import AssetFactory, MaintenanceFactory, MaintenancePlanFactory, UserFactory
@@ -84,6 +84,17 @@ MATRIX = [
     ("delete", "/api/plans/{plan}", None, (401, 403, 403, 204, 204)),
     ("get", "/api/plans/{plan}/occurrences", None, (401, 403, 200, 200, 200)),
     ("post", "/api/plans/{plan}/occurrences", None, (401, 405, 405, 405, 405)),
+    ("get", "/api/subscriptions", None, (401, 403, 200, 200, 200)),
+    ("post", "/api/subscriptions", {"name": "mine", "channel": "EMAIL"}, (401, 403, 201, 201, 201)),
+    ("get", "/api/subscriptions/{subscription}", None, (401, 403, 404, 200, 200)),
+    ("patch", "/api/subscriptions/{subscription}", {"name": "x"}, (401, 403, 404, 200, 200)),
+    ("delete", "/api/subscriptions/{subscription}", None, (401, 403, 404, 204, 204)),
+    ("post", "/api/subscriptions/{subscription}/test", None, (401, 403, 404, 200, 200)),
+    ("post", "/api/subscriptions/{subscription}/rotate-secret", None, (401, 403, 404, 400, 400)),
+    ("get", "/api/notifications", None, (401, 403, 200, 200, 200)),
+    ("get", "/api/notifications/{notification}", None, (401, 403, 404, 200, 200)),
+    ("post", "/api/notifications/{notification}/retry", None, (401, 403, 404, 200, 200)),
+    ("delete", "/api/notifications/{notification}", None, (401, 405, 405, 405, 405)),
     ("get", "/api/me", None, (401, 200, 200, 200, 200)),
     ("post", "/api/me", {}, (401, 405, 405, 405, 405)),
     ("get", "/api/schema/", None, (200, 200, 200, 200, 200)),
@@ -102,12 +113,26 @@ def objects():
         started_at=datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC),
     )
     plan = MaintenancePlanFactory(asset=asset)
+    # Someone else's subscription and notice: a technician does not see them, a manager does.
+    subscription = Subscription.objects.create(
+        user=UserFactory(username="owner"), name="owner's", channel="EMAIL", target="owner@example.com"
+    )
+    notification = Notification.objects.create(
+        subscription=subscription,
+        kind="TEST",
+        dedup_key="test-matrix",
+        status="FAILED",
+        next_attempt_at=run.started_at,
+        created_at=run.started_at,
+    )
     return {
         "asset": asset,
         "maintenance": maintenance,
         "alert": Alert.objects.first(),
         "run": run,
         "plan": plan,
+        "subscription": subscription,
+        "notification": notification,
     }
 
 
@@ -167,6 +192,8 @@ def test_every_api_route_is_in_the_matrix():
         .replace("{asset}", "(?P<pk>[0-9]+)")
         .replace("{maintenance}", "(?P<pk>[0-9]+)")
         .replace("{plan}", "(?P<pk>[0-9]+)")
+        .replace("{subscription}", "(?P<pk>[0-9]+)")
+        .replace("{notification}", "(?P<pk>[0-9]+)")
         + "/?"
         for _method, url, _body, _statuses in MATRIX
     }

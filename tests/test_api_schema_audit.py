@@ -23,10 +23,27 @@ def schema(api_client):
 
 
 @pytest.fixture
-def ids():
+def ids(manager_client):
     maintenance = MaintenanceFactory(asset=AssetFactory())
     plan = MaintenancePlanFactory(asset=maintenance.asset)
     generate_alerts()
+    from django.contrib.auth import get_user_model
+    from django.utils import timezone
+
+    from alerts.models import Notification, Subscription
+
+    manager = get_user_model().objects.get(username="manager")
+    subscription = Subscription.objects.create(
+        user=manager, name="audit", channel="EMAIL", target="m@example.com"
+    )
+    notification = Notification.objects.create(
+        subscription=subscription,
+        kind="TEST",
+        dedup_key="audit",
+        status="FAILED",
+        next_attempt_at=timezone.now(),
+        created_at=timezone.now(),
+    )
     from alerts.models import Alert, GenerationRun
 
     return {
@@ -35,6 +52,8 @@ def ids():
         "/api/assets/": maintenance.asset_id,
         "/api/maintenances/": maintenance.pk,
         "/api/plans/": plan.pk,
+        "/api/subscriptions/": subscription.pk,
+        "/api/notifications/": notification.pk,
     }
 
 

@@ -173,7 +173,15 @@ def test_scheduler_status_command_prints_the_state_and_json():
     assert "SUCCESS (cron) at 2025-03-14 12:10:01 UTC: 2 created, 1 updated, 3 resolved, 4 unchanged" in human
     assert "State:        ok" in human
     data = json.loads(out.getvalue())
-    assert set(data) == {"schedule", "installed", "last_run", "last_success_at", "next_run_at", "stale"}
+    assert set(data) == {
+        "schedule",
+        "installed",
+        "last_run",
+        "last_success_at",
+        "next_run_at",
+        "stale",
+        "outbox",
+    }
     assert data["next_run_at"] == "2025-03-14T12:15:00Z"
     assert data["last_run"]["trigger"] == "CRON"
     assert data["stale"] is False

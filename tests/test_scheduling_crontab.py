@@ -31,8 +31,6 @@ UNRELATED = [
 ]
 LINE = re.compile(r"^(?:\S+\s+){5}(?P<command>[^#]*?)\s*#\s*(?P<comment>.*)$")
 
-PRUNE_SCHEDULE = "17 3 * * * "
-
 
 class UserCrontab:
     def __init__(self, program: str):
@@ -48,10 +46,15 @@ class UserCrontab:
     def ours(self) -> list[str]:
         return [line for line in self.read() if line.endswith(f"# {settings.CRONTAB_COMMENT}")]
 
+    def job(self, command: str) -> str:
+        """Our line that runs `command`: django-crontab writes the jobs in the order of CRONJOBS."""
+        commands = [job[2][0] for job in settings.CRONJOBS]
+        lines = self.ours()
+        assert len(lines) == len(commands), lines
+        return lines[commands.index(command)]
+
     def generation(self) -> str:
-        """Our one generation line (the other one of ours is the daily prune_history at 03:17)."""
-        (line,) = [line for line in self.ours() if not line.startswith(PRUNE_SCHEDULE)]
-        return line
+        return self.job("generate_alerts")
 
     def others(self) -> list[str]:
         return [line for line in self.read() if line not in self.ours()]
@@ -84,8 +87,10 @@ def test_crontab_add_show_remove_keep_unrelated_lines(site, user_crontab):
     site.manage("crontab", "add")
 
     assert user_crontab.others() == UNRELATED
-    line = user_crontab.generation()
+    line, notify = user_crontab.generation(), user_crontab.job("send_notifications")
     assert line.startswith("*/5 * * * * ")
+    # The second job delivers the notifications' outbox every minute (DESIGN §12).
+    assert notify.startswith("* * * * * ") and "send_notifications" in site.manage("crontab", "show").stdout
     assert "generate_alerts" in site.manage("crontab", "show").stdout
     assert site.status()["installed"] is True
 
@@ -99,7 +104,7 @@ def test_the_crontab_line_holds_no_secret(site, user_crontab):
     site.configure(DATABASE_URL=site.database_url.replace("://", "://alertsite:s3cret-pass@", 1))
     site.manage("crontab", "add")
 
-    line = user_crontab.generation()
+    line = "\n".join(user_crontab.ours())  # every job of ours
     assert site.config["SECRET_KEY"] not in line
     assert "s3cret-pass" not in line
     assert "DATABASE_URL" not in line

@@ -119,6 +119,13 @@ class AlertEventSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class OutboxStatusSerializer(serializers.Serializer):
+    pending = serializers.IntegerField(help_text="Notices waiting to be sent (PENDING or FAILED).")
+    oldest_pending_seconds = serializers.IntegerField(help_text="How long the oldest due notice has waited.")
+    dead_last_24h = serializers.IntegerField(help_text="Notices given up on in the last 24 hours.")
+    degraded = serializers.BooleanField(help_text="A due notice has waited more than 10 minutes.")
+
+
 class SchedulerStatusSerializer(serializers.Serializer):
     schedule = serializers.CharField(help_text="Cron schedule of the periodic generation (ALERTS_SCHEDULE).")
     installed = serializers.BooleanField(help_text="Whether this host's crontab holds the current job.")
@@ -130,6 +137,7 @@ class SchedulerStatusSerializer(serializers.Serializer):
         allow_null=True, help_text="Next start computed from the schedule."
     )
     stale = serializers.BooleanField(help_text="No successful generation for 3 scheduled runs.")
+    outbox = OutboxStatusSerializer(help_text="The notifications' outbox (DESIGN §12).")
 
 
 class GenerationResponseSerializer(serializers.Serializer):

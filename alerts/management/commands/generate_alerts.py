@@ -1,6 +1,7 @@
 """`manage.py generate_alerts`: one full alert generation (DESIGN §6)."""
 
 import json
+import logging
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
@@ -8,10 +9,12 @@ from django.utils import timezone
 
 from alerts.actions import lapse_acknowledgements_and_snoozes
 from alerts.choices import AlertKind, RunStatus, RunTrigger
+from alerts.notifications.services import send_notifications
 from alerts.services import GenerationFailed, generate_alerts
 from assets.models import Asset
 from maintenance.services import ensure_plan_occurrences
 
+logger = logging.getLogger(__name__)
 TRIGGERS = {"cron": RunTrigger.CRON, "startup": RunTrigger.STARTUP, "cli": RunTrigger.CLI}
 KIND_LABELS = {
     AlertKind.MAINTENANCE_DUE_SOON: "due soon",
@@ -76,6 +79,12 @@ class Command(BaseCommand):
                 now=timezone.now(), run=result.run if result.status == RunStatus.SUCCESS else None
             )
 
+        if trigger == "cron" and not dry_run:
+            # The run's notices go out now rather than at the sender's next minute.
+            try:
+                send_notifications()
+            except DatabaseError as error:
+                logger.error("Delivery after the generation failed: %s", _one_line(error))
         if json:
             self.stdout.write(_dumps(result.as_dict()))
         elif result.status == RunStatus.SKIPPED:

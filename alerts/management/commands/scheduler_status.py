@@ -49,6 +49,14 @@ class Command(BaseCommand):
                 else self.style.SUCCESS("ok"),
             ),
         ]
+        outbox = status["outbox"]
+        lines.append(
+            (
+                "Outbox",
+                f"{outbox['pending']} pending (oldest due waited {outbox['oldest_pending_seconds']} s), "
+                f"{outbox['dead_last_24h']} dead in the last 24 h",
+            )
+        )
         for label, value in lines:
             self.stdout.write(f"{label + ':':<14}{value}")
 

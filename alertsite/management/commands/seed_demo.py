@@ -190,6 +190,7 @@ class Command(BaseCommand):
 
         with transaction.atomic():
             users, users_created = self._create_users(password)
+            self._subscribe_manager(users[0])
             plans = plan_assets(rng, assets, today)
             new_ids = self._create_assets(plans)
             normal_ids = [
@@ -238,6 +239,17 @@ class Command(BaseCommand):
             user.groups.add(Group.objects.get(name=group_name))
             users.append(user)
         return users, created_count
+
+    def _subscribe_manager(self, manager) -> None:
+        """An email subscription for the demo manager: with the default EMAIL_URL (the console),
+        the server's output shows a notice as soon as a HIGH or CRITICAL alert appears."""
+        from alerts.models import Subscription
+
+        Subscription.objects.get_or_create(
+            user=manager,
+            name="Demo: high and critical alerts by email",
+            defaults={"channel": "EMAIL", "target": manager.email},
+        )
 
     def _create_assets(self, plans: list[AssetPlan]) -> dict[int, int]:
         """Create the planned assets whose code is free; map plan index -> new asset id."""
