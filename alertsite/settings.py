@@ -229,6 +229,15 @@ SIMPLE_JWT = {
     "SIGNING_KEY": SECRET_KEY,
 }
 
+# Public address of the site, for links that leave it (calendar feed, notices).
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+
+# Operations (DESIGN §15): GET /metrics needs `Authorization: Bearer <METRICS_TOKEN>`
+# and answers 404 while it is unset; a dead man's switch pinged after every
+# successful full generation.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+ALERTS_HEARTBEAT_URL = env.str("ALERTS_HEARTBEAT_URL", default="")
+
 # The dashboard at / reloads its data this often, in seconds (at least 1).
 DASHBOARD_REFRESH_SECONDS = env.int("DASHBOARD_REFRESH_SECONDS", default=30)
 
