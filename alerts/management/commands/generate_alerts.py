@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 
 from alerts.choices import AlertKind, RunStatus, RunTrigger
+from alerts.heartbeat import send_heartbeat
 from alerts.services import GenerationFailed, generate_alerts
 from assets.models import Asset
 
@@ -75,6 +76,9 @@ class Command(BaseCommand):
                 f"{verb}: {result.created} created, {result.updated} updated, {result.resolved} resolved, "
                 f"{result.unchanged} unchanged in {result.duration_ms} ms ({kinds})"
             )
+        if result.status == RunStatus.SUCCESS and not dry_run and not asset_ids:
+            # The dead man's switch; a failed ping is logged, never the run's failure.
+            send_heartbeat()
 
 
 def _dumps(data: dict) -> str:
