@@ -2,11 +2,8 @@
 
 import datetime
 import logging
-import os
 import socket
 import sqlite3
-import subprocess
-import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -14,10 +11,10 @@ from io import StringIO
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.core.management import call_command
 
 from alerts import heartbeat
+from tests.cli import manage, migrated_env
 from tests.factories import MaintenanceFactory
 
 
@@ -183,32 +180,12 @@ class TestRealProcess:
 
     @pytest.fixture
     def env(self, tmp_path: Path) -> dict:
-        env = {
-            **os.environ,
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'cli.sqlite3'}",
-            "SECRET_KEY": "cli-test-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
-            "ALERTSITE_ENV_FILE": str(tmp_path / "absent.env"),
-            "DJANGO_SETTINGS_MODULE": "alertsite.settings",
-        }
-        subprocess.run(
-            [sys.executable, "manage.py", "migrate", "-v0"], cwd=settings.BASE_DIR, env=env, check=True
-        )
-        return env
-
-    def manage(self, env, *args):
-        return subprocess.run(
-            [sys.executable, "manage.py", *args],
-            cwd=settings.BASE_DIR,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
+        return migrated_env(tmp_path)
 
     def test_dead_port_run_succeeds_with_exit_zero_and_a_warning(self, env, dead_url):
         env = {**env, "ALERTS_HEARTBEAT_URL": dead_url}
 
-        result = self.manage(env, "generate_alerts", "--trigger", "cron")
+        result = manage(env, "generate_alerts", "--trigger", "cron")
 
         assert result.returncode == 0, result.stderr
         assert "Generation finished" in result.stdout
@@ -220,14 +197,14 @@ class TestRealProcess:
         with sqlite3.connect(tmp_path / "cli.sqlite3") as conn:
             conn.execute("DROP TABLE alerts_alert")
         with Receiver() as receiver:
-            result = self.manage({**env, "ALERTS_HEARTBEAT_URL": receiver.url}, "generate_alerts")
+            result = manage({**env, "ALERTS_HEARTBEAT_URL": receiver.url}, "generate_alerts")
 
         assert result.returncode == 1
         assert receiver.requests == []
 
     def test_a_live_receiver_gets_the_cron_runs_ping(self, env):
         with Receiver() as receiver:
-            result = self.manage(
+            result = manage(
                 {**env, "ALERTS_HEARTBEAT_URL": receiver.url}, "generate_alerts", "--trigger", "cron"
             )
 
