@@ -337,3 +337,29 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.dedup_key} ({self.status})"
+
+
+class CalendarToken(models.Model):
+    """The secret of a user's calendar feed (`GET /api/calendar.ics?token=…`, DESIGN §15).
+
+    Calendar apps send no headers, so the feed's address carries this secret.
+    It opens the feed and nothing else. It is kept readable (the user's
+    `GET /api/me` shows the address again) and compared in constant time;
+    rotating it replaces the secret, and the old address stops working.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="calendar_token",
+        verbose_name=_("user"),
+    )
+    secret = models.CharField(_("secret"), max_length=64)
+    created_at = models.DateTimeField(_("created at"))
+
+    class Meta:
+        verbose_name = _("calendar token")
+        verbose_name_plural = _("calendar tokens")
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.created_at:%Y-%m-%d})"

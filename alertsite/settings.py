@@ -241,8 +241,6 @@ ALERTS = {
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 EMAIL_TIMEOUT = 10
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="alertsite@localhost")
-# Links in notices point here (the dashboard).
-SITE_URL = env.str("SITE_URL", default="http://localhost:8000").rstrip("/")
 NOTIFY_MAX_ATTEMPTS = env.int("NOTIFY_MAX_ATTEMPTS", default=10)
 # Webhook URLs must resolve to public addresses unless this is on (a receiver on the same network).
 NOTIFY_ALLOW_PRIVATE_WEBHOOKS = env.bool("NOTIFY_ALLOW_PRIVATE_WEBHOOKS", default=False)
@@ -334,6 +332,15 @@ SIMPLE_JWT = {
 
 # A list without `limit`/`offset` holds at most this many rows (beyond: a 400 asking for `limit`).
 API_MAX_LIST = env.int("API_MAX_LIST", default=10_000)
+
+# Public address of the site, for links that leave it (calendar feed, notices).
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+
+# Operations (DESIGN §15): GET /metrics needs `Authorization: Bearer <METRICS_TOKEN>`
+# and answers 404 while it is unset; a dead man's switch pinged after every
+# successful full generation.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+ALERTS_HEARTBEAT_URL = env.str("ALERTS_HEARTBEAT_URL", default="")
 
 # The dashboard at / reloads its data this often, in seconds (at least 1).
 DASHBOARD_REFRESH_SECONDS = env.int("DASHBOARD_REFRESH_SECONDS", default=30)

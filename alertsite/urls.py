@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.i18n import JavaScriptCatalog
 
+from alerts.metrics import metrics_view
 from alerts.views import DashboardView
 from alertsite.health import healthz
 
@@ -13,6 +14,8 @@ urlpatterns = [
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("admin/", admin.site.urls),
     re_path(r"^healthz/?$", healthz, name="healthz"),
+    # Prometheus; outside /api/: a bearer token of its own, no JWT, no session (DESIGN §15).
+    re_path(r"^metrics/?$", metrics_view, name="metrics"),
     path("api/", include("alertsite.api.urls")),
 ]
 

@@ -134,6 +134,9 @@ def test_every_operation_requires_the_bearer_token_except_the_token_endpoints(sc
         for method, operation in operations.items():
             if path.startswith("/api/auth/"):
                 assert "security" not in operation, path
+            elif path == "/api/calendar.ics/":
+                # Calendar apps send no headers: the feed's own token, in its address.
+                assert operation["security"] == [{"calendarToken": []}], (path, method)
             else:
                 assert operation["security"] == [{"jwtAuth": []}], (path, method)
                 assert "401" in operation["responses"], (path, method)
@@ -194,6 +197,9 @@ def operations(schema):
             yield path, method, operation
 
 
+CALENDAR_FEED = "/api/calendar.ics/"
+
+
 def test_every_operation_documents_the_errors_the_shared_machinery_gives(schema):
     for path, method, operation in operations(schema):
         responses = operation["responses"]
@@ -203,8 +209,9 @@ def test_every_operation_documents_the_errors_the_shared_machinery_gives(schema)
         assert {"400", "406", "503"} <= set(responses), where
         assert "Retry-After" in responses["503"]["headers"], where
         assert ("415" in responses) == ("requestBody" in operation), where
-        assert ("404" in responses) == ("{id}" in path), where
-        if "security" in operation:
+        # An object in the path, or the calendar feed's token in the query (DESIGN §15).
+        assert ("404" in responses) == ("{id}" in path or path == CALENDAR_FEED), where
+        if "security" in operation and path != CALENDAR_FEED:  # a bad feed token is a 404
             assert "401" in responses, where
     token = schema["paths"]["/api/auth/token/"]["post"]["responses"]
     assert "Retry-After" in token["429"]["headers"]

@@ -3,6 +3,7 @@
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from alerts.api.calendar import CalendarFeedView, CalendarTokenView
 from alertsite.api.views import CurrentUserView, LogoutView, TokenObtainView, TokenRenewView
 
 urlpatterns = [
@@ -10,6 +11,8 @@ urlpatterns = [
     re_path(r"^auth/token/refresh/?$", TokenRenewView.as_view(), name="token-refresh"),
     re_path(r"^auth/logout/?$", LogoutView.as_view(), name="token-logout"),
     re_path(r"^me/?$", CurrentUserView.as_view(), name="current-user"),
+    re_path(r"^me/calendar-token/?$", CalendarTokenView.as_view(), name="calendar-token"),
+    re_path(r"^calendar\.ics/?$", CalendarFeedView.as_view(), name="calendar-feed"),
     path("", include("alerts.api.urls")),
     path("", include("assets.api.urls")),
     path("", include("maintenance.api.urls")),

@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 from rest_framework_simplejwt.serializers import TokenObtainPairSerializer
 from rest_framework_simplejwt.views import TokenBlacklistView, TokenObtainPairView, TokenRefreshView
 
+from alerts.calendar import calendar_token, calendar_url
 from alertsite.api.authentication import TokenRefreshSerializer
 from alertsite.api.filters import StrictFilterBackend
 from alertsite.api.permissions import ModelPermissions
@@ -175,6 +176,10 @@ class CurrentUserSerializer(serializers.Serializer):
         child=serializers.CharField(), help_text="Every permission the user has, as `app_label.codename`."
     )
     can_generate = serializers.BooleanField(help_text="Whether `POST /api/alerts/generate` is allowed.")
+    calendar_url = serializers.URLField(
+        help_text="The user's maintenance calendar feed, to subscribe to; `POST /api/me/calendar-token` "
+        "replaces it."
+    )
 
 
 class CurrentUserView(APIView):
@@ -192,6 +197,7 @@ class CurrentUserView(APIView):
                     "groups": sorted(user.groups.values_list("name", flat=True)),
                     "permissions": sorted(user.get_all_permissions()),
                     "can_generate": user.has_perm("alerts.generate_alerts"),
+                    "calendar_url": calendar_url(calendar_token(user=user)),
                 }
             ).data
         )

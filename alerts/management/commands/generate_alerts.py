@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from alerts.actions import lapse_acknowledgements_and_snoozes
 from alerts.choices import AlertKind, RunStatus, RunTrigger
+from alerts.heartbeat import send_heartbeat
 from alerts.notifications.services import send_notifications
 from alerts.services import GenerationFailed, generate_alerts
 from assets.models import Asset
@@ -93,6 +94,9 @@ class Command(BaseCommand):
             kinds = ", ".join(f"{label} {result.by_kind.get(kind, 0)}" for kind, label in KIND_LABELS.items())
             verb = "Dry run (nothing written)" if dry_run else "Generation finished"
             self.stdout.write(f"{verb}: {result.summary()} ({kinds})")
+        if result.status == RunStatus.SUCCESS and not dry_run and not asset_ids:
+            # The dead man's switch; a failed ping is logged, never the run's failure.
+            send_heartbeat()
 
 
 def _dumps(data: dict) -> str:
