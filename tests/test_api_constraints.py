@@ -117,7 +117,8 @@ def _wait_for_a_blocked_insert(session, timeout: float = 20) -> None:
         session.execute("SELECT pg_stat_clear_snapshot()")
         waiting = session.execute(
             "SELECT count(*) FROM pg_stat_activity "
-            "WHERE wait_event_type = 'Lock' AND query LIKE 'INSERT INTO %assets_asset%'"
+            "WHERE wait_event_type = 'Lock' AND query LIKE 'INSERT INTO %assets_asset%' "
+            "AND datname = current_database()"
         ).fetchone()[0]
         if waiting:
             return

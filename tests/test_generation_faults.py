@@ -21,7 +21,8 @@ def wait_for_backend_waiting_on_lock(session, timeout: float = 10.0) -> int:
     while time.monotonic() < deadline:
         row = session.execute(
             "SELECT pid FROM pg_stat_activity WHERE query LIKE %s AND wait_event_type = 'Lock' "
-            "AND pid <> pg_backend_pid()",
+            # This test's database only: other test processes share the server.
+            "AND pid <> pg_backend_pid() AND datname = current_database()",
             ["%pg_advisory_xact_lock%"],
         ).fetchone()
         if row:

@@ -130,8 +130,10 @@ def test_a_killed_generation_process_shows_as_failed_after_the_next_run(other_se
         backend = None
         while backend is None and time.monotonic() < deadline:
             backend = other_session.execute(
-                "SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE %s",
-                ["%pg_advisory_xact_lock%"],
+                # This test's database only: other test processes share the server.
+                "SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE %s "
+                "AND datname = %s",
+                ["%pg_advisory_xact_lock%", db["NAME"]],
             ).fetchone()
             time.sleep(0.05)
         assert backend is not None, "the generation never reached its lock"
