@@ -27,6 +27,7 @@ MAINTENANCE_FIELDS = {
     "assigned_to",
     "assigned_to_username",
     "plan",
+    "due_meter_value",
     "created_at",
     "updated_at",
 }

@@ -10,7 +10,7 @@ test_faults_database_down, against a real server.)
 import pytest
 
 from alerts.services import generate_alerts
-from tests.factories import AssetFactory, MaintenanceFactory, MaintenancePlanFactory
+from tests.factories import AssetFactory, MaintenanceFactory, MaintenancePlanFactory, MeterFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -26,6 +26,7 @@ def schema(api_client):
 def ids():
     maintenance = MaintenanceFactory(asset=AssetFactory())
     plan = MaintenancePlanFactory(asset=maintenance.asset)
+    meter = MeterFactory(asset=maintenance.asset)
     generate_alerts()
     from alerts.models import Alert, GenerationRun
 
@@ -35,6 +36,7 @@ def ids():
         "/api/assets/": maintenance.asset_id,
         "/api/maintenances/": maintenance.pk,
         "/api/plans/": plan.pk,
+        "/api/meters/": meter.pk,
     }
 
 
