@@ -45,8 +45,9 @@ class MaintenancePlan(models.Model):
     )
     meter = models.ForeignKey(
         "assets.Meter",
-        # A plan follows its meter; a replaced counter is a new meter the plan is moved to.
-        on_delete=models.PROTECT,
+        # A plan follows its meter (a replaced counter is a new meter the plan moves to);
+        # deleting the asset takes both.
+        on_delete=models.RESTRICT,
         null=True,
         blank=True,
         related_name="plans",

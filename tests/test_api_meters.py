@@ -230,3 +230,10 @@ def test_a_meter_a_plan_follows_cannot_be_deleted(manager_client, meter):
     response = manager_client.delete(f"/api/meters/{meter.pk}")
     assert response.status_code == 400
     assert Meter.objects.filter(pk=meter.pk).exists()
+
+
+@pytest.mark.django_db
+def test_deleting_an_asset_takes_its_meters_and_meter_plans(manager_client, meter):
+    MaintenancePlanFactory(asset=meter.asset, meter=meter, meter_interval=Decimal(500))
+    assert manager_client.delete(f"/api/assets/{meter.asset_id}").status_code == 204
+    assert not Meter.objects.filter(pk=meter.pk).exists()

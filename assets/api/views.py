@@ -2,7 +2,7 @@
 refreshes the asset's alerts when the request commits."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import ProtectedError
+from django.db.models import RestrictedError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -65,7 +65,7 @@ class MeterViewSet(ModelViewSet):
     def perform_destroy(self, instance):
         try:
             instance.delete()
-        except ProtectedError:
+        except RestrictedError:
             raise serializers.ValidationError(
                 {
                     "non_field_errors": [

@@ -24,7 +24,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='maintenanceplan',
             name='meter',
-            field=models.ForeignKey(blank=True, help_text='Also due by usage: every meter interval on this meter of the asset, whichever first.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='plans', to='assets.meter', verbose_name='meter'),
+            field=models.ForeignKey(blank=True, help_text='Also due by usage: every meter interval on this meter of the asset, whichever first.', null=True, on_delete=django.db.models.deletion.RESTRICT, related_name='plans', to='assets.meter', verbose_name='meter'),
         ),
         migrations.AddField(
             model_name='maintenanceplan',
