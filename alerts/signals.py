@@ -1,5 +1,6 @@
-"""Instant refresh: a saved or deleted asset or maintenance refreshes that
-asset's alerts once its transaction commits (DESIGN §4.6).
+"""Instant refresh: a saved or deleted asset or maintenance, or a batch of
+meter readings, refreshes that asset's alerts once its transaction commits
+(DESIGN §4.6, §14).
 
 Signals only schedule the refresh; the work is `refresh_asset_alerts`, the
 same code path as a full generation scoped to the asset. A delete also waits
@@ -13,7 +14,8 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from alerts.services import refresh_asset_alerts
-from assets.models import Asset
+from assets.models import Asset, Meter
+from assets.signals import readings_recorded
 from maintenance.models import Maintenance
 
 
@@ -40,3 +42,9 @@ def maintenance_saved(sender, instance: Maintenance, raw: bool = False, **kwargs
 def maintenance_deleted(sender, instance: Maintenance, **kwargs) -> None:
     # Its own alerts went with it (cascade); the asset's interval alert may now apply.
     _refresh_on_commit(instance.asset_id)
+
+
+@receiver(readings_recorded, sender=Meter, dispatch_uid="alerts_refresh_readings_recorded")
+def readings_recorded_for_meter(sender, meter: Meter, **kwargs) -> None:
+    # Sent once per batch, so a batch of 10,000 readings is one refresh.
+    _refresh_on_commit(meter.asset_id)

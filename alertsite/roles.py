@@ -8,6 +8,8 @@ _CRUD = ("view", "add", "change", "delete")
 ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
     MANAGERS: [
         *[("assets", f"{action}_asset") for action in _CRUD],
+        *[("assets", f"{action}_meter") for action in _CRUD],
+        *[("assets", f"{action}_meterreading") for action in _CRUD],
         *[("maintenance", f"{action}_maintenance") for action in _CRUD],
         *[("maintenance", f"{action}_maintenanceplan") for action in _CRUD],
         *[("alerts", f"{action}_alert") for action in _CRUD],
@@ -22,6 +24,10 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
     ],
     TECHNICIANS: [
         ("assets", "view_asset"),
+        ("assets", "view_meter"),
+        ("assets", "view_meterreading"),
+        # Meter readings come from the field (DESIGN §14).
+        ("assets", "add_meterreading"),
         ("maintenance", "view_maintenance"),
         ("maintenance", "change_maintenance"),
         ("maintenance", "view_maintenanceplan"),

@@ -222,6 +222,10 @@ ALERTS = {
     "DUE_SOON_DAYS": env.int("ALERTS_DUE_SOON_DAYS", default=7),
     "DUE_URGENT_DAYS": env.int("ALERTS_DUE_URGENT_DAYS", default=1),
     "OVERDUE_CRITICAL_DAYS": env.int("ALERTS_OVERDUE_CRITICAL_DAYS", default=7),
+    # Meter side (DESIGN §14): due soon within this % of the interval before the due value;
+    # critical once the overrun reaches this % of the interval.
+    "METER_DUE_SOON_PERCENT": env.int("ALERTS_METER_DUE_SOON_PERCENT", default=10),
+    "METER_OVERDUE_CRITICAL_PERCENT": env.int("ALERTS_METER_OVERDUE_CRITICAL_PERCENT", default=10),
     "SCHEDULE": env.str("ALERTS_SCHEDULE", default="*/5 * * * *"),
     "STALE_AFTER_INTERVALS": 3,
     # prune_history deletes alerts resolved, and runs started, longer ago than this.

@@ -1,8 +1,8 @@
-"""Admin of assets (their maintenances appear inline, added by maintenance/admin.py)."""
+"""Admin of assets (their maintenances appear inline, added by maintenance/admin.py) and meters."""
 
 from django.contrib import admin
 
-from assets.models import Asset
+from assets.models import Asset, Meter
 
 
 @admin.register(Asset)
@@ -13,3 +13,13 @@ class AssetAdmin(admin.ModelAdmin):
     search_fields = ["code", "name", "location"]
     autocomplete_fields = ["owner"]
     readonly_fields = ["created_at", "updated_at"]
+
+
+@admin.register(Meter)
+class MeterAdmin(admin.ModelAdmin):
+    list_display = ["name", "asset", "unit", "last_value", "last_read_at"]
+    list_filter = ["unit"]
+    search_fields = ["name", "asset__code", "asset__name"]
+    list_select_related = ["asset"]
+    autocomplete_fields = ["asset"]
+    readonly_fields = ["last_value", "last_read_at", "created_at", "updated_at"]

@@ -3,9 +3,9 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
-from alertsite.api.filters import SearchFilter, StableOrderingFilter
+from alertsite.api.filters import IdFilter, SearchFilter, StableOrderingFilter
 from assets.choices import AssetStatus, Criticality
-from assets.models import Asset
+from assets.models import Asset, Meter
 
 
 class AssetFilterSet(django_filters.FilterSet):
@@ -26,4 +26,16 @@ class AssetFilterSet(django_filters.FilterSet):
 
     class Meta:
         model = Asset
+        fields: list[str] = []
+
+
+class MeterFilterSet(django_filters.FilterSet):
+    asset = IdFilter(field_name="asset_id", label=_("Asset id."))
+    ordering = StableOrderingFilter(
+        fields=["name", "unit", "last_value", "last_read_at", "created_at", "id"],
+        label=_("Sort order (default: asset code, then name)."),
+    )
+
+    class Meta:
+        model = Meter
         fields: list[str] = []

@@ -65,3 +65,78 @@ class Asset(models.Model):
     def delete(self, *args, **kwargs):
         # The write lock before Django collects the cascade (assets.locking).
         return delete_under_lock(super().delete, *args, **kwargs)
+
+
+# Up to a billion units with thousandths: any run-hours or odometer counter.
+METER_MAX_DIGITS = 15
+METER_DECIMAL_PLACES = 3
+
+
+class Meter(models.Model):
+    """A counter on an asset (run hours, kilometres, cycles) that usage-based plans follow (DESIGN §14).
+
+    `last_value` and `last_read_at` are those of its latest reading, written in
+    the transaction that stores the readings (`assets.services.record_readings`).
+    """
+
+    asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="meters", verbose_name=_("asset"))
+    name = models.CharField(_("name"), max_length=100, help_text=_("E.g. Run hours."))
+    unit = models.CharField(_("unit"), max_length=20, help_text=_("E.g. h, km, cycles."))
+    last_value = models.DecimalField(
+        _("last value"),
+        max_digits=METER_MAX_DIGITS,
+        decimal_places=METER_DECIMAL_PLACES,
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("Value of the latest reading (empty before the first one)."),
+    )
+    last_read_at = models.DateTimeField(_("last read at"), null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["asset__code", "name", "id"]
+        verbose_name = _("meter")
+        verbose_name_plural = _("meters")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["asset", "name"],
+                name="meter_unique_name_per_asset",
+                violation_error_message=_("This asset already has a meter with this name."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(last_value__isnull=True) | models.Q(last_value__gte=0),
+                name="meter_last_value_not_negative",
+                violation_error_message=_("A meter value cannot be negative."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.asset.code} {self.name} ({self.unit})"
+
+
+class MeterReading(models.Model):
+    """One value of a meter at a time. Values never go down: a replaced counter is a new meter."""
+
+    meter = models.ForeignKey(
+        Meter, on_delete=models.CASCADE, related_name="readings", verbose_name=_("meter")
+    )
+    value = models.DecimalField(_("value"), max_digits=METER_MAX_DIGITS, decimal_places=METER_DECIMAL_PLACES)
+    read_at = models.DateTimeField(_("read at"))
+
+    class Meta:
+        ordering = ["-read_at", "-id"]
+        verbose_name = _("meter reading")
+        verbose_name_plural = _("meter readings")
+        indexes = [models.Index(fields=["meter", "-read_at", "-id"], name="reading_meter_time_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(value__gte=0),
+                name="reading_value_not_negative",
+                violation_error_message=_("A meter value cannot be negative."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.value} @ {self.read_at:%Y-%m-%d %H:%M}"

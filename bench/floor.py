@@ -136,32 +136,68 @@ def alert_read(request, pk: int):
     return _json(row)
 
 
-# The rules of DESIGN §3 as one SELECT, with the columns of alerts_alert.
-DESIRED_SQL = """
+# The rules of DESIGN §3 and §14 (the meter side) as one SELECT, with the columns of alerts_alert.
+# `{meter_*}` are the meter conditions of the occurrence `m` (its plan `p`, its meter `mt`).
+_METER = {
+    "meter_overdue": "mt.last_value * 100 >= m.due_meter_value * 100",
+    "meter_critical": "mt.last_value * 100 >= m.due_meter_value * 100 + p.meter_interval * %(meter_crit)s",
+    "meter_due_soon": "mt.last_value * 100 >= m.due_meter_value * 100 - p.meter_interval * %(meter_soon)s",
+    "meter_value": "RTRIM(TO_CHAR(mt.last_value, 'FM999,999,999,999,990.999'), '.')",
+    "meter_due": "RTRIM(TO_CHAR(m.due_meter_value, 'FM999,999,999,999,990.999'), '.')",
+}
+_OCCURRENCE_JOINS = """
+    FROM maintenance_maintenance m JOIN assets_asset a ON a.id = m.asset_id
+    LEFT JOIN maintenance_maintenanceplan p ON p.id = m.plan_id
+    LEFT JOIN assets_meter mt ON mt.id = p.meter_id"""
+_DUE_SOON_BY_DATE = "(m.status = 'PLANNED' AND m.scheduled_date BETWEEN %(today)s AND %(due_soon_until)s)"
+DESIRED_SQL = (
+    """
     SELECT 'MAINTENANCE_OVERDUE'::varchar AS kind, m.asset_id, m.id AS maintenance_id,
            CASE WHEN m.scheduled_date <= %(critical_before)s OR a.criticality = 'CRITICAL'
-                THEN 'CRITICAL' ELSE 'HIGH' END AS priority,
+                     OR {meter_critical} THEN 'CRITICAL' ELSE 'HIGH' END AS priority,
            CASE WHEN m.scheduled_date <= %(critical_before)s OR a.criticality = 'CRITICAL'
-                THEN 4 ELSE 3 END AS priority_rank,
+                     OR {meter_critical} THEN 4 ELSE 3 END AS priority_rank,
            LEFT('Overdue: ' || m.title, 255) AS title,
-           a.code || ' ' || a.name || ': "' || m.title || '" was scheduled for '
-               || m.scheduled_date || ' and is not done.' AS message,
-           m.scheduled_date AS due_date
-    FROM maintenance_maintenance m JOIN assets_asset a ON a.id = m.asset_id
-    WHERE m.status IN ('PLANNED', 'IN_PROGRESS') AND m.scheduled_date < %(today)s
+           CASE WHEN {meter_overdue} AND (m.scheduled_date >= %(today)s OR ({meter_critical}
+                     AND m.scheduled_date > %(critical_before)s AND a.criticality <> 'CRITICAL'))
+                THEN a.code || ' ' || a.name || ': "' || m.title || '" is overdue at ' || {meter_value}
+                     || ' ' || mt.unit || ' of ' || {meter_due} || ' ' || mt.unit || '.'
+                ELSE a.code || ' ' || a.name || ': "' || m.title || '" was scheduled for '
+                     || m.scheduled_date || ' and is not done.' END AS message,
+           m.scheduled_date AS due_date"""
+    + _OCCURRENCE_JOINS
+    + """
+    WHERE m.status IN ('PLANNED', 'IN_PROGRESS') AND (m.scheduled_date < %(today)s OR {meter_overdue})
       AND a.status <> 'RETIRED' {scope_maintenance}
     UNION ALL
     SELECT 'MAINTENANCE_DUE_SOON', m.asset_id, m.id,
-           CASE WHEN m.scheduled_date <= %(urgent_until)s OR a.criticality = 'CRITICAL'
+           CASE WHEN (DUE_SOON_BY_DATE AND m.scheduled_date <= %(urgent_until)s) OR a.criticality = 'CRITICAL'
                 THEN 'HIGH' ELSE 'MEDIUM' END,
-           CASE WHEN m.scheduled_date <= %(urgent_until)s OR a.criticality = 'CRITICAL' THEN 3 ELSE 2 END,
+           CASE WHEN (DUE_SOON_BY_DATE AND m.scheduled_date <= %(urgent_until)s) OR a.criticality = 'CRITICAL'
+                THEN 3 ELSE 2 END,
            LEFT('Due soon: ' || m.title, 255),
-           a.code || ' ' || a.name || ': "' || m.title || '" is scheduled for ' || m.scheduled_date || '.',
-           m.scheduled_date
-    FROM maintenance_maintenance m JOIN assets_asset a ON a.id = m.asset_id
-    WHERE m.status = 'PLANNED' AND m.scheduled_date BETWEEN %(today)s AND %(due_soon_until)s
+           CASE WHEN DUE_SOON_BY_DATE
+                THEN a.code || ' ' || a.name || ': "' || m.title || '" is scheduled for '
+                     || m.scheduled_date || '.'
+                ELSE a.code || ' ' || a.name || ': "' || m.title || '" is due soon, at ' || {meter_value}
+                     || ' ' || mt.unit || ' of ' || {meter_due} || ' ' || mt.unit || '.' END,
+           m.scheduled_date"""
+    + _OCCURRENCE_JOINS
+    + """
+    WHERE m.status IN ('PLANNED', 'IN_PROGRESS') AND (DUE_SOON_BY_DATE OR {meter_due_soon})
+      AND m.scheduled_date >= %(today)s AND NOT COALESCE({meter_overdue}, false)
       AND a.status <> 'RETIRED' {scope_maintenance}
-    UNION ALL
+"""
+).replace("DUE_SOON_BY_DATE", _DUE_SOON_BY_DATE)
+DESIRED_SQL = (
+    (
+        DESIRED_SQL.replace("{meter_overdue}", _METER["meter_overdue"])
+        .replace("{meter_critical}", _METER["meter_critical"])
+        .replace("{meter_due_soon}", _METER["meter_due_soon"])
+        .replace("{meter_value}", _METER["meter_value"])
+        .replace("{meter_due}", _METER["meter_due"])
+    )
+    + """    UNION ALL
     SELECT 'ASSET_NEEDS_MAINTENANCE', a.id, NULL,
            CASE WHEN a.status = 'OUT_OF_SERVICE' AND a.criticality IN ('LOW', 'MEDIUM') THEN 'HIGH'
                 ELSE a.criticality END,
@@ -196,6 +232,7 @@ DESIRED_SQL = """
     WHERE a.status IN ('NEEDS_MAINTENANCE', 'OUT_OF_SERVICE')
        OR %(today)s - a.last_done_on > a.maintenance_interval_days
 """
+)
 
 # One statement: desired rows (the three rules), then update, resolve and
 # insert against the same snapshot. The CTE `desired` is computed once.
@@ -297,6 +334,8 @@ def generation_floor(
         "critical_before": today - datetime.timedelta(days=conf["OVERDUE_CRITICAL_DAYS"]),
         "urgent_until": today + datetime.timedelta(days=conf["DUE_URGENT_DAYS"]),
         "due_soon_until": today + datetime.timedelta(days=conf["DUE_SOON_DAYS"]),
+        "meter_soon": conf["METER_DUE_SOON_PERCENT"],
+        "meter_crit": conf["METER_OVERDUE_CRITICAL_PERCENT"],
         "tz": settings.TIME_ZONE,
         "now": now,
         "ids": asset_ids,

@@ -49,13 +49,14 @@ class MaintenanceAdmin(admin.ModelAdmin):
         "completed_at",
         "assigned_to",
         "plan",
+        "due_meter_value",
     ]
     list_filter = ["status", "kind", "asset__criticality"]
     date_hierarchy = "scheduled_date"
     search_fields = ["asset__code", "asset__name", "title"]
     list_select_related = ["asset", "assigned_to", "plan"]
     autocomplete_fields = ["asset", "assigned_to", "plan"]
-    readonly_fields = ["created_at", "updated_at"]
+    readonly_fields = ["due_meter_value", "created_at", "updated_at"]
     actions = ["mark_done"]
 
     def save_model(self, request, obj, form, change):
@@ -91,7 +92,7 @@ class OccurrenceInline(admin.TabularInline):
 
     model = Maintenance
     fk_name = "plan"
-    fields = ["title", "status", "scheduled_date", "completed_at", "assigned_to"]
+    fields = ["title", "status", "scheduled_date", "due_meter_value", "completed_at", "assigned_to"]
     readonly_fields = fields
     ordering = ["-scheduled_date", "-id"]
     extra = 0
@@ -110,12 +111,14 @@ class MaintenancePlanAdmin(admin.ModelAdmin):
         "anchor",
         "starts_on",
         "ends_on",
+        "meter",
+        "meter_interval",
         "is_active",
     ]
     list_filter = ["is_active", "anchor", "interval_unit", "kind"]
     search_fields = ["title", "asset__code", "asset__name"]
-    list_select_related = ["asset"]
-    autocomplete_fields = ["asset", "assigned_to"]
+    list_select_related = ["asset", "meter"]
+    autocomplete_fields = ["asset", "assigned_to", "meter"]
     readonly_fields = ["created_at", "updated_at"]
     inlines = [OccurrenceInline]
     actions = ["deactivate"]

@@ -1,12 +1,16 @@
 """Maintenances: planned interventions on an asset."""
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from assets.choices import AssetStatus
 from assets.locking import LockedDeleteQuerySet, delete_under_lock
+from assets.models import METER_DECIMAL_PLACES, METER_MAX_DIGITS
 from maintenance.choices import IntervalUnit, MaintenanceKind, MaintenanceStatus, PlanAnchor
 
 
@@ -38,6 +42,26 @@ class MaintenancePlan(models.Model):
     starts_on = models.DateField(_("starts on"))
     ends_on = models.DateField(
         _("ends on"), null=True, blank=True, help_text=_("No occurrence is planned after this date.")
+    )
+    meter = models.ForeignKey(
+        "assets.Meter",
+        # A plan follows its meter (a replaced counter is a new meter the plan moves to);
+        # deleting the asset takes both.
+        on_delete=models.RESTRICT,
+        null=True,
+        blank=True,
+        related_name="plans",
+        verbose_name=_("meter"),
+        help_text=_("Also due by usage: every meter interval on this meter of the asset, whichever first."),
+    )
+    meter_interval = models.DecimalField(
+        _("meter interval"),
+        max_digits=METER_MAX_DIGITS,
+        decimal_places=METER_DECIMAL_PLACES,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.001"))],
+        help_text=_("Every how many meter units (e.g. 500 h); set with the meter."),
     )
     assigned_to = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -79,6 +103,12 @@ class MaintenancePlan(models.Model):
                 name="plan_ends_after_start",
                 violation_error_message=_("The end date cannot be before the start date."),
             ),
+            models.CheckConstraint(
+                condition=models.Q(meter__isnull=True, meter_interval__isnull=True)
+                | models.Q(meter__isnull=False, meter_interval__gt=0),
+                name="plan_meter_with_interval",
+                violation_error_message=_("A meter plan needs both a meter and a positive meter interval."),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -108,6 +138,12 @@ class MaintenancePlan(models.Model):
             errors["ends_on"] = _("The end date cannot be before the start date.")
         if self.asset_id is not None and self.asset.status == AssetStatus.RETIRED:
             errors["asset"] = _("A retired asset gets no plan.")
+        if self.meter_id is not None and self.asset_id is not None and self.meter.asset_id != self.asset_id:
+            errors["meter"] = _("The meter is on another asset.")
+        elif self.meter_id is not None and self.meter_interval is None:
+            errors["meter_interval"] = _("A meter plan needs its meter interval.")
+        elif self.meter_id is None and self.meter_interval is not None:
+            errors["meter"] = _("A meter interval needs its meter.")
         if errors:
             raise ValidationError(errors)
 
@@ -138,6 +174,17 @@ class Maintenance(models.Model):
         blank=True,
         related_name="maintenances",
         verbose_name=_("assigned to"),
+    )
+    due_meter_value = models.DecimalField(
+        _("due at meter value"),
+        max_digits=METER_MAX_DIGITS,
+        decimal_places=METER_DECIMAL_PLACES,
+        null=True,
+        blank=True,
+        help_text=_(
+            "An occurrence of a meter plan is also due when the meter reaches this value: its value "
+            "when the previous occurrence closed (or the plan started) plus the meter interval."
+        ),
     )
     plan = models.ForeignKey(
         MaintenancePlan,

@@ -8,16 +8,19 @@ again in the transaction that closes the previous one (DESIGN §13).
 
 import datetime
 import logging
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.db.models import Exists, OuterRef, QuerySet, Subquery
+from django.db.models import Case, Exists, F, OuterRef, QuerySet, Subquery, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from assets.choices import AssetStatus
+from assets.models import METER_DECIMAL_PLACES, METER_MAX_DIGITS, Meter, MeterReading
 from maintenance.choices import MaintenanceStatus, PlanAnchor
 from maintenance.models import Maintenance, MaintenancePlan
 from maintenance.recurrence import Due, Schedule
@@ -113,7 +116,7 @@ def save_plan(
         else:
             due = _schedule(plan).first(today=today)
         if due is not None:
-            _occurrence(plan, due).save()
+            _occurrence(plan, due, meter_value=_meter_value(plan)).save()
     return plan
 
 
@@ -138,8 +141,9 @@ def ensure_plan_occurrences(*, today: datetime.date | None = None) -> int:
     """The periodic safety net: every active plan gets its open occurrence.
 
     Set-based: one query finds the active plans (on assets in service, not
-    ended) without an open occurrence, with their latest occurrence; one
-    statement inserts what they lack. A plan that got its occurrence meanwhile
+    ended) without an open occurrence, with their latest occurrence and the
+    meter's value when it closed (DESIGN §14); one statement inserts what
+    they lack. A plan that got its occurrence meanwhile
     is left alone (the unique index). Returns how many were created.
     """
     today = today or timezone.localdate()
@@ -153,7 +157,12 @@ def ensure_plan_occurrences(*, today: datetime.date | None = None) -> int:
             latest_status=Subquery(latest.values("status")[:1]),
             latest_date=Subquery(latest.values("scheduled_date")[:1]),
             latest_completed_at=Subquery(latest.values("completed_at")[:1]),
+            # When it closed: its completion, or its last change for a cancelled one.
+            latest_closed_at=Subquery(
+                latest.annotate(closed_at=Coalesce("completed_at", "updated_at")).values("closed_at")[:1]
+            ),
         )
+        .annotate(meter_value_then=_meter_value_at(OuterRef("latest_closed_at")))
         .order_by()
     )
     occurrences = []
@@ -167,7 +176,7 @@ def ensure_plan_occurrences(*, today: datetime.date | None = None) -> int:
             )
         due = _next_due(plan, latest=previous, today=today)
         if due is not None:
-            occurrences.append(_occurrence(plan, due))
+            occurrences.append(_occurrence(plan, due, meter_value=plan.meter_value_then))
     Maintenance.objects.bulk_create(occurrences, ignore_conflicts=True)
     if occurrences:
         logger.info("Plans: %d missing occurrence(s) planned.", len(occurrences))
@@ -206,7 +215,7 @@ def _plan_next_occurrence(*, closed: Maintenance, now: datetime.datetime) -> Mai
     due = _next_due(plan, latest=closed, today=timezone.localdate(now))
     if due is None:
         return None
-    occurrence = _occurrence(plan, due)
+    occurrence = _occurrence(plan, due, meter_value=_meter_value(plan))
     occurrence.save()
     return occurrence
 
@@ -233,7 +242,32 @@ def _schedule(plan: MaintenancePlan) -> Schedule:
     )
 
 
-def _occurrence(plan: MaintenancePlan, due: Due) -> Maintenance:
+def _meter_value(plan: MaintenancePlan) -> Decimal | None:
+    """The plan's meter value now (no reading yet counts as 0); None for a plan without a meter."""
+    if plan.meter_id is None:
+        return None
+    value = Meter.objects.filter(pk=plan.meter_id).values_list("last_value", flat=True).get()
+    return value if value is not None else Decimal(0)
+
+
+def _meter_value_at(when: OuterRef) -> Case:
+    """Per plan: its meter's value at `when` (its latest reading then), its value now when
+    `when` is null (the plan starts now), 0 before any reading; null without a meter."""
+    reading_then = MeterReading.objects.filter(meter=OuterRef("meter_id"), read_at__lte=when).order_by(
+        "-read_at", "-id"
+    )
+    return Case(
+        When(meter__isnull=True, then=Value(None)),
+        When(
+            latest_closed_at__isnull=False,
+            then=Coalesce(Subquery(reading_then.values("value")[:1]), Value(Decimal(0))),
+        ),
+        default=Coalesce(F("meter__last_value"), Value(Decimal(0))),
+        output_field=models.DecimalField(max_digits=METER_MAX_DIGITS, decimal_places=METER_DECIMAL_PLACES),
+    )
+
+
+def _occurrence(plan: MaintenancePlan, due: Due, *, meter_value: Decimal | None = None) -> Maintenance:
     description = plan.description
     if due.skipped:
         note = ngettext(
@@ -255,6 +289,7 @@ def _occurrence(plan: MaintenancePlan, due: Due) -> Maintenance:
         assigned_to_id=plan.assigned_to_id,
         scheduled_date=due.date,
         status=MaintenanceStatus.PLANNED,
+        due_meter_value=None if meter_value is None else meter_value + plan.meter_interval,
     )
 
 

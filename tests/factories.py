@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
 from assets.choices import AssetStatus, Criticality
-from assets.models import Asset
+from assets.models import Asset, Meter
 from maintenance.choices import IntervalUnit, MaintenanceKind, MaintenanceStatus, PlanAnchor
 from maintenance.models import Maintenance, MaintenancePlan
 
@@ -40,6 +40,15 @@ class AssetFactory(factory.django.DjangoModelFactory):
     criticality = Criticality.MEDIUM
     maintenance_interval_days = None
     commissioned_on = datetime.date(2020, 1, 1)
+
+
+class MeterFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Meter
+
+    asset = factory.SubFactory(AssetFactory)
+    name = factory.Sequence(lambda n: f"Run hours {n}")
+    unit = "h"
 
 
 class MaintenanceFactory(factory.django.DjangoModelFactory):

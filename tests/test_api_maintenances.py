@@ -27,6 +27,7 @@ MAINTENANCE_FIELDS = {
     "assigned_to",
     "assigned_to_username",
     "plan",
+    "due_meter_value",
     "created_at",
     "updated_at",
 }
@@ -98,6 +99,7 @@ def test_create_returns_the_maintenance(manager_client, pump, technician):
         "assigned_to": technician.pk,
         "assigned_to_username": "technician",
         "plan": None,
+        "due_meter_value": None,
         "created_at": "2026-06-15T12:00:00Z",
         "updated_at": "2026-06-15T12:00:00Z",
     }

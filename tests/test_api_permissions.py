@@ -10,7 +10,13 @@ from alerts.choices import RunStatus, RunTrigger
 from alerts.models import Alert, GenerationRun, Notification, Subscription
 from alerts.services import generate_alerts
 from assets.choices import AssetStatus
-from tests.factories import AssetFactory, MaintenanceFactory, MaintenancePlanFactory, UserFactory
+from tests.factories import (
+    AssetFactory,
+    MaintenanceFactory,
+    MaintenancePlanFactory,
+    MeterFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -25,6 +31,10 @@ NEW_PLAN_FIELDS = {"title": "Oil change", "interval": 3, "interval_unit": "MONTH
 
 def new_plan(objects):
     return {"asset": objects["asset"].pk, **NEW_PLAN_FIELDS}
+
+
+def new_meter(objects):
+    return {"asset": objects["asset"].pk, "name": "Odometer", "unit": "km"}
 
 
 def new_maintenance(objects):
@@ -95,6 +105,15 @@ MATRIX = [
     ("get", "/api/notifications/{notification}", None, (401, 403, 404, 200, 200)),
     ("post", "/api/notifications/{notification}/retry", None, (401, 403, 404, 200, 200)),
     ("delete", "/api/notifications/{notification}", None, (401, 405, 405, 405, 405)),
+    ("get", "/api/meters", None, (401, 403, 200, 200, 200)),
+    ("post", "/api/meters", new_meter, (401, 403, 403, 201, 201)),
+    ("get", "/api/meters/{meter}", None, (401, 403, 200, 200, 200)),
+    ("put", "/api/meters/{meter}", new_meter, (401, 403, 403, 200, 200)),
+    ("patch", "/api/meters/{meter}", {"name": "Renamed"}, (401, 403, 403, 200, 200)),
+    ("delete", "/api/meters/{meter}", None, (401, 403, 403, 204, 204)),
+    ("get", "/api/meters/{meter}/readings", None, (401, 403, 200, 200, 200)),
+    # Technicians post readings (DESIGN §14).
+    ("post", "/api/meters/{meter}/readings", {"value": 12.5}, (401, 403, 201, 201, 201)),
     ("get", "/api/me", None, (401, 200, 200, 200, 200)),
     ("post", "/api/me", {}, (401, 405, 405, 405, 405)),
     ("post", "/api/me/calendar-token", None, (401, 200, 200, 200, 200)),
@@ -129,6 +148,7 @@ def objects():
         next_attempt_at=run.started_at,
         created_at=run.started_at,
     )
+    meter = MeterFactory(asset=asset)
     return {
         "asset": asset,
         "maintenance": maintenance,
@@ -137,6 +157,7 @@ def objects():
         "plan": plan,
         "subscription": subscription,
         "notification": notification,
+        "meter": meter,
     }
 
 
@@ -198,6 +219,7 @@ def test_every_api_route_is_in_the_matrix():
         .replace("{plan}", "(?P<pk>[0-9]+)")
         .replace("{subscription}", "(?P<pk>[0-9]+)")
         .replace("{notification}", "(?P<pk>[0-9]+)")
+        .replace("{meter}", "(?P<pk>[0-9]+)")
         + "/?"
         for _method, url, _body, _statuses in MATRIX
     }

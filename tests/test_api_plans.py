@@ -27,6 +27,8 @@ PLAN_FIELDS = {
     "anchor",
     "starts_on",
     "ends_on",
+    "meter",
+    "meter_interval",
     "assigned_to",
     "assigned_to_username",
     "is_active",

@@ -10,7 +10,7 @@ test_faults_database_down, against a real server.)
 import pytest
 
 from alerts.services import generate_alerts
-from tests.factories import AssetFactory, MaintenanceFactory, MaintenancePlanFactory
+from tests.factories import AssetFactory, MaintenanceFactory, MaintenancePlanFactory, MeterFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -26,6 +26,7 @@ def schema(api_client):
 def ids(manager_client):
     maintenance = MaintenanceFactory(asset=AssetFactory())
     plan = MaintenancePlanFactory(asset=maintenance.asset)
+    meter = MeterFactory(asset=maintenance.asset)
     generate_alerts()
     from django.contrib.auth import get_user_model
     from django.utils import timezone
@@ -54,6 +55,7 @@ def ids(manager_client):
         "/api/plans/": plan.pk,
         "/api/subscriptions/": subscription.pk,
         "/api/notifications/": notification.pk,
+        "/api/meters/": meter.pk,
     }
 
 

@@ -15,6 +15,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Case, Exists, F, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Cast, Coalesce, Left, TruncDate
+from django.db.models.lookups import GreaterThanOrEqual
+from django.utils.formats import get_format
 from django.utils.translation import gettext as _
 
 from alerts.choices import RANKS, AlertKind, Priority
@@ -43,6 +45,8 @@ class Thresholds:
     due_soon_days: int
     due_urgent_days: int
     overdue_critical_days: int
+    meter_due_soon_percent: int = 10
+    meter_overdue_critical_percent: int = 10
 
     @classmethod
     def from_settings(cls) -> "Thresholds":
@@ -51,6 +55,8 @@ class Thresholds:
             due_soon_days=conf["DUE_SOON_DAYS"],
             due_urgent_days=conf["DUE_URGENT_DAYS"],
             overdue_critical_days=conf["OVERDUE_CRITICAL_DAYS"],
+            meter_due_soon_percent=conf["METER_DUE_SOON_PERCENT"],
+            meter_overdue_critical_percent=conf["METER_OVERDUE_CRITICAL_PERCENT"],
         )
 
 
@@ -108,6 +114,64 @@ class ConcatText(models.Func):
     output_field = models.TextField()
 
 
+class NumberText(models.Func):
+    """A meter value as text in the active language's number format (`4,980.5` in English,
+    `4 980,5` in French), rendered by the database like the rest of a message."""
+
+    arity = 1
+    output_field = models.TextField()
+
+    def _localized(self, sql: str, params: tuple) -> tuple[str, tuple]:
+        # Swapped through a placeholder, so "," → "." and "." → "," can both happen.
+        thousands, decimal = get_format("THOUSAND_SEPARATOR"), get_format("DECIMAL_SEPARATOR")
+        return (
+            f"REPLACE(REPLACE(REPLACE({sql}, ',', %s), '.', %s), %s, %s)",
+            (*params, "\x01", decimal, "\x01", thousands),
+        )
+
+    def as_sql(self, compiler, connection, **extra_context):
+        sql, params = compiler.compile(self.source_expressions[0])
+        # FM drops the fraction's trailing zeros, leaving "4,980." for a whole number.
+        return self._localized(f"RTRIM(TO_CHAR({sql}, 'FM999,999,999,999,990.999'), '.')", params)
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        sql, params = compiler.compile(self.source_expressions[0])
+        text = (
+            f"(PRINTF('%%,d', CAST({sql} AS INTEGER)) || RTRIM(RTRIM(SUBSTR("
+            f"PRINTF('%%.3f', {sql} - CAST({sql} AS INTEGER)), 2), '0'), '.'))"
+        )
+        return self._localized(text, (*params, *params, *params))
+
+
+@dataclass(frozen=True)
+class MeterSide:
+    """The meter side of the maintenance rules (DESIGN §14): conditions on occurrences of meter plans.
+
+    Compared without division (`latest × 100 ≥ due × 100 − interval × percent`),
+    so the thresholds are exact on both databases, whatever the interval.
+    """
+
+    due_soon: Q
+    overdue: Q
+    overdue_critical: Q
+
+    @classmethod
+    def of(cls, thresholds: Thresholds) -> "MeterSide":
+        latest = F("plan__meter__last_value") * 100
+        due = F("due_meter_value") * 100
+        interval = F("plan__meter_interval")
+        metered = Q(due_meter_value__isnull=False, plan__meter__last_value__isnull=False)
+
+        def reached(threshold: models.Expression) -> Q:
+            return metered & Q(GreaterThanOrEqual(latest, threshold))
+
+        return cls(
+            due_soon=reached(due - interval * thresholds.meter_due_soon_percent),
+            overdue=reached(due),
+            overdue_critical=reached(due + interval * thresholds.meter_overdue_critical_percent),
+        )
+
+
 def _priority(*whens: tuple[Q, str], default: str) -> tuple[Case, Case]:
     """A priority chosen by the first matching condition, and its rank."""
 
@@ -146,49 +210,96 @@ def _maintenance_columns(kind: str, priority: tuple[Case, Case], title: str, mes
     }
 
 
+def _meter_message(columns: dict, *, meter_decides: Q, template: str) -> dict:
+    """`columns` whose message names the meter reading where the meter side decides the alert."""
+    fields = {
+        "title": F("title"),
+        "asset_code": F("asset__code"),
+        "asset_name": F("asset__name"),
+        "value": NumberText(F("plan__meter__last_value")),
+        "due": NumberText(F("due_meter_value")),
+        "unit": F("plan__meter__unit"),
+    }
+    message = Case(
+        When(meter_decides, then=format_expr(template, **fields)),
+        default=columns["message"],
+        output_field=models.TextField(),
+    )
+    return {**columns, "message": message}
+
+
 def overdue(*, today: datetime.date, thresholds: Thresholds) -> models.QuerySet:
-    """MAINTENANCE_OVERDUE: open work whose date has passed."""
+    """MAINTENANCE_OVERDUE: open work whose date has passed, or whose meter reached its due value."""
     critical_before = today - datetime.timedelta(days=thresholds.overdue_critical_days)
+    meter = MeterSide.of(thresholds)
+    late = Q(scheduled_date__lt=today)
+    critical_asset = Q(asset__criticality=Criticality.CRITICAL)
     priority = _priority(
-        (
-            Q(scheduled_date__lte=critical_before) | Q(asset__criticality=Criticality.CRITICAL),
-            Priority.CRITICAL,
-        ),
+        (Q(scheduled_date__lte=critical_before) | critical_asset | meter.overdue_critical, Priority.CRITICAL),
         default=Priority.HIGH,
     )
-    queryset = Maintenance.objects.filter(
-        status__in=MaintenanceStatus.open_statuses(), scheduled_date__lt=today
-    ).exclude(asset__status=AssetStatus.RETIRED)
+    queryset = (
+        Maintenance.objects.filter(status__in=MaintenanceStatus.open_statuses())
+        .filter(late | meter.overdue)
+        .exclude(asset__status=AssetStatus.RETIRED)
+    )
+    columns = _maintenance_columns(
+        AlertKind.MAINTENANCE_OVERDUE,
+        priority,
+        title=_("Overdue: {title}"),
+        message=_('{asset_code} {asset_name}: "{title}" was scheduled for {date} and is not done.'),
+    )
+    # The date decides unless only the meter is late, or only the meter makes it critical.
+    meter_decides = meter.overdue & (
+        ~late | (meter.overdue_critical & ~Q(scheduled_date__lte=critical_before) & ~critical_asset)
+    )
     return _desired(
         queryset,
-        **_maintenance_columns(
-            AlertKind.MAINTENANCE_OVERDUE,
-            priority,
-            title=_("Overdue: {title}"),
-            message=_('{asset_code} {asset_name}: "{title}" was scheduled for {date} and is not done.'),
+        **_meter_message(
+            columns,
+            meter_decides=meter_decides,
+            template=_('{asset_code} {asset_name}: "{title}" is overdue at {value} {unit} of {due} {unit}.'),
         ),
     )
 
 
 def due_soon(*, today: datetime.date, thresholds: Thresholds) -> models.QuerySet:
-    """MAINTENANCE_DUE_SOON: planned work within the next days."""
+    """MAINTENANCE_DUE_SOON: planned work within the next days, or open work whose meter nears its
+    due value; never for work that is overdue by date or meter (the higher kind wins)."""
     urgent_until = today + datetime.timedelta(days=thresholds.due_urgent_days)
-    priority = _priority(
-        (Q(scheduled_date__lte=urgent_until) | Q(asset__criticality=Criticality.CRITICAL), Priority.HIGH),
-        default=Priority.MEDIUM,
-    )
-    queryset = Maintenance.objects.filter(
+    meter = MeterSide.of(thresholds)
+    by_date = Q(
         status=MaintenanceStatus.PLANNED,
         scheduled_date__gte=today,
         scheduled_date__lte=today + datetime.timedelta(days=thresholds.due_soon_days),
-    ).exclude(asset__status=AssetStatus.RETIRED)
+    )
+    priority = _priority(
+        (
+            (by_date & Q(scheduled_date__lte=urgent_until)) | Q(asset__criticality=Criticality.CRITICAL),
+            Priority.HIGH,
+        ),
+        default=Priority.MEDIUM,
+    )
+    queryset = (
+        Maintenance.objects.filter(status__in=MaintenanceStatus.open_statuses())
+        .filter(by_date | meter.due_soon)
+        .exclude(Q(scheduled_date__lt=today) | meter.overdue)
+        .exclude(asset__status=AssetStatus.RETIRED)
+    )
+    columns = _maintenance_columns(
+        AlertKind.MAINTENANCE_DUE_SOON,
+        priority,
+        title=_("Due soon: {title}"),
+        message=_('{asset_code} {asset_name}: "{title}" is scheduled for {date}.'),
+    )
     return _desired(
         queryset,
-        **_maintenance_columns(
-            AlertKind.MAINTENANCE_DUE_SOON,
-            priority,
-            title=_("Due soon: {title}"),
-            message=_('{asset_code} {asset_name}: "{title}" is scheduled for {date}.'),
+        **_meter_message(
+            columns,
+            meter_decides=~by_date,
+            template=_(
+                '{asset_code} {asset_name}: "{title}" is due soon, at {value} {unit} of {due} {unit}.'
+            ),
         ),
     )
 

@@ -74,7 +74,7 @@ PLAIN_FIELDS = (
     serializers.PrimaryKeyRelatedField,
 )
 # Fields whose representation is computed from the value (ISO dates, time zone).
-CONVERTED_FIELDS = (serializers.DateField, serializers.DateTimeField)
+CONVERTED_FIELDS = (serializers.DateField, serializers.DateTimeField, serializers.DecimalField)
 
 
 class RowSerializer:

@@ -1,4 +1,4 @@
-"""Representation of assets."""
+"""Representation of assets, meters and meter readings."""
 
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
@@ -6,7 +6,8 @@ from rest_framework import serializers
 from rest_framework.validators import UniqueValidator
 
 from alertsite.api.serializers import ModelSerializer, StrictPrimaryKeyRelatedField
-from assets.models import Asset
+from assets.models import METER_DECIMAL_PLACES, METER_MAX_DIGITS, Asset, Meter, MeterReading
+from assets.services import MAX_READINGS_PER_BATCH
 
 
 class AssetSerializer(ModelSerializer):
@@ -44,3 +45,69 @@ class AssetSerializer(ModelSerializer):
                 ]
             }
         }
+
+
+def meter_value_field(**kwargs) -> serializers.DecimalField:
+    """A meter value as a JSON number (not DRF's default string)."""
+    return serializers.DecimalField(
+        max_digits=METER_MAX_DIGITS, decimal_places=METER_DECIMAL_PLACES, coerce_to_string=False, **kwargs
+    )
+
+
+class MeterSerializer(ModelSerializer):
+    asset_code = serializers.CharField(source="asset.code", read_only=True)
+    last_value = meter_value_field(read_only=True, allow_null=True, help_text="Value of the latest reading.")
+
+    class Meta:
+        model = Meter
+        fields = [
+            "id",
+            "asset",
+            "asset_code",
+            "name",
+            "unit",
+            "last_value",
+            "last_read_at",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["last_read_at", "created_at", "updated_at"]
+
+
+class MeterReadingSerializer(ModelSerializer):
+    value = meter_value_field(read_only=True)
+
+    class Meta:
+        model = MeterReading
+        fields = ["id", "value", "read_at"]
+        read_only_fields = fields
+
+
+class ReadingsRecordedSerializer(serializers.Serializer):
+    recorded = serializers.IntegerField(help_text="How many readings were stored.")
+    meter = MeterSerializer(help_text="The meter, its latest value updated.")
+
+
+_READING_INPUT = {
+    "type": "object",
+    "properties": {
+        "value": {
+            "type": "number",
+            "minimum": 0,
+            "description": "The meter's value; never below its latest.",
+        },
+        "read_at": {
+            "type": "string",
+            "format": "date-time",
+            "description": "When it was read (ISO 8601); default now. At most a minute ahead of the server.",
+        },
+    },
+    "required": ["value"],
+    "additionalProperties": False,
+}
+READINGS_REQUEST_SCHEMA = {
+    "oneOf": [
+        _READING_INPUT,
+        {"type": "array", "items": _READING_INPUT, "minItems": 1, "maxItems": MAX_READINGS_PER_BATCH},
+    ]
+}

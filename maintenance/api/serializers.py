@@ -1,10 +1,14 @@
 """Representation of maintenances and plans."""
 
+from decimal import Decimal
+
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
 from alertsite.api.serializers import ModelSerializer, StrictPrimaryKeyRelatedField
+from assets.api.serializers import meter_value_field
+from assets.models import Meter
 from maintenance.models import Maintenance, MaintenancePlan
 
 
@@ -46,6 +50,11 @@ class MaintenanceSerializer(ModelSerializer):
     assigned_to_username = serializers.CharField(
         source="assigned_to.username", read_only=True, allow_null=True
     )
+    due_meter_value = meter_value_field(
+        read_only=True,
+        allow_null=True,
+        help_text="For an occurrence of a meter plan: also due when its meter reaches this value.",
+    )
     plan = StrictPrimaryKeyRelatedField(
         queryset=MaintenancePlan.objects.all(),
         allow_null=True,
@@ -69,10 +78,11 @@ class MaintenanceSerializer(ModelSerializer):
             "assigned_to",
             "assigned_to_username",
             "plan",
+            "due_meter_value",
             "created_at",
             "updated_at",
         ]
-        read_only_fields = ["completed_at", "created_at", "updated_at"]
+        read_only_fields = ["completed_at", "due_meter_value", "created_at", "updated_at"]
         # DRF would turn the one-open-occurrence index into a required `plan`;
         # `Maintenance.validate_plan` checks it instead.
         validators: list = []
@@ -85,6 +95,18 @@ class MaintenanceSerializer(ModelSerializer):
 
 class MaintenancePlanSerializer(ModelSerializer):
     asset_code = serializers.CharField(source="asset.code", read_only=True)
+    meter = StrictPrimaryKeyRelatedField(
+        queryset=Meter.objects.all(),
+        allow_null=True,
+        required=False,
+        help_text="Id of a meter of the plan's asset: also due every `meter_interval` on it.",
+    )
+    meter_interval = meter_value_field(
+        min_value=Decimal("0.001"),
+        allow_null=True,
+        required=False,
+        help_text="Every how many meter units (e.g. 500 for 500 h); given with `meter`.",
+    )
     asset_name = serializers.CharField(source="asset.name", read_only=True)
     assigned_to = _assignee_field()
     assigned_to_username = serializers.CharField(
@@ -106,6 +128,8 @@ class MaintenancePlanSerializer(ModelSerializer):
             "anchor",
             "starts_on",
             "ends_on",
+            "meter",
+            "meter_interval",
             "assigned_to",
             "assigned_to_username",
             "is_active",

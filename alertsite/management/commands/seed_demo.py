@@ -5,7 +5,9 @@ something to fire on, with a few preventive plans (DESIGN §13). Rows are
 written with `bulk_create` (no signals: the alerts are generated afterwards
 by `generate_alerts`), which keeps a run with hundreds of thousands of rows
 down to minutes. The plans get their first occurrences from the service
-that is the periodic safety net of plans.
+that is the periodic safety net of plans. A few assets get a run-hours meter
+with a month of readings (DESIGN §14); two plans follow theirs, one nearing
+its meter interval and one past it.
 """
 
 import os
@@ -24,7 +26,7 @@ from tqdm import tqdm
 
 from alertsite.roles import MANAGERS, TECHNICIANS
 from assets.choices import AssetStatus, Criticality
-from assets.models import Asset
+from assets.models import Asset, Meter, MeterReading
 from maintenance.choices import IntervalUnit, MaintenanceKind, MaintenanceStatus, PlanAnchor
 from maintenance.models import Maintenance, MaintenancePlan
 from maintenance.services import ensure_plan_occurrences
@@ -136,6 +138,13 @@ DEMO_PLANS = [
     ("Calibration", MaintenanceKind.PREVENTIVE, 6, IntervalUnit.MONTH, PlanAnchor.COMPLETION, 40, False),
 ]
 
+# Run-hours meters on the first assets in normal service, with a daily reading
+# for this many days. The plans at these indexes of DEMO_PLANS follow their
+# asset's meter: (meter interval in hours, latest reading), one due soon, one overdue.
+METERED_ASSETS = 10
+READING_DAYS = 30
+METER_PLANS = {2: (250, 262), 3: (500, 465)}
+
 # Asset profiles: what kind of maintenance history an asset gets.
 NORMAL, NEGLECTED, RETIRED = "normal", "neglected", "retired"
 
@@ -204,8 +213,12 @@ class Command(BaseCommand):
                 total=maintenances - plan_count,
                 new_ids=new_ids,
             )
+            meters = self._create_meters(normal_ids[:METERED_ASSETS])
             maintenances_created += self._create_plans(
-                normal_ids[:plan_count], today=today, technician=users[1]
+                normal_ids[:plan_count], today=today, technician=users[1], meters=meters
+            )
+            readings_created = self._create_readings(
+                rng, meters, plan_assets=normal_ids[:plan_count], now=now
             )
 
         if users_created:
@@ -217,7 +230,7 @@ class Command(BaseCommand):
             )
         self.stdout.write(
             f"seed_demo: created {len(new_ids)} assets, {maintenances_created} maintenances, "
-            f"{plan_count} plans, {users_created} users."
+            f"{plan_count} plans, {users_created} users; {len(meters)} meters ({readings_created} readings)."
         )
 
     def _create_users(self, password: str) -> tuple[list, int]:
@@ -294,8 +307,42 @@ class Command(BaseCommand):
             created += len(Maintenance.objects.bulk_create(batch))
         return created
 
-    def _create_plans(self, asset_ids: list[int], *, today: date, technician) -> int:
-        """One demo plan per asset, and their first occurrences. Returns the occurrences created."""
+    def _create_meters(self, asset_ids: list[int]) -> dict[int, Meter]:
+        """A run-hours meter per asset, without readings yet; by asset id."""
+        meters = Meter.objects.bulk_create(
+            Meter(asset_id=asset_id, name="Run hours", unit="h") for asset_id in asset_ids
+        )
+        return {meter.asset_id: meter for meter in meters}
+
+    def _create_readings(self, rng: random.Random, meters: dict[int, Meter], *, plan_assets, now) -> int:
+        """A daily reading for a month per meter, up to each meter's latest value (set with them)."""
+        latest_of_plan = {
+            plan_assets[index]: latest
+            for index, (_interval, latest) in METER_PLANS.items()
+            if index < len(plan_assets)
+        }
+        readings = []
+        for asset_id, meter in meters.items():
+            latest = latest_of_plan.get(asset_id) or rng.randrange(100, 5000)
+            for day in range(READING_DAYS):
+                value = round(latest * (day + 1) / READING_DAYS, 1)
+                readings.append(
+                    MeterReading(
+                        meter=meter, value=value, read_at=now - timedelta(days=READING_DAYS - 1 - day)
+                    )
+                )
+            meter.last_value, meter.last_read_at = readings[-1].value, readings[-1].read_at
+        MeterReading.objects.bulk_create(readings)
+        Meter.objects.bulk_update(meters.values(), ["last_value", "last_read_at"])
+        return len(readings)
+
+    def _create_plans(
+        self, asset_ids: list[int], *, today: date, technician, meters: dict[int, Meter]
+    ) -> int:
+        """One demo plan per asset, and their first occurrences. Returns the occurrences created.
+
+        The meter plans start before their meter's first reading: their first
+        occurrence is due at the meter interval."""
         MaintenancePlan.objects.bulk_create(
             MaintenancePlan(
                 asset_id=asset_id,
@@ -306,9 +353,11 @@ class Command(BaseCommand):
                 anchor=anchor,
                 starts_on=today + timedelta(days=start),
                 assigned_to=technician if assigned else None,
+                meter=meters.get(asset_id) if index in METER_PLANS else None,
+                meter_interval=METER_PLANS[index][0] if index in METER_PLANS and asset_id in meters else None,
             )
-            for asset_id, (title, kind, interval, unit, anchor, start, assigned) in zip(
-                asset_ids, DEMO_PLANS, strict=False
+            for index, (asset_id, (title, kind, interval, unit, anchor, start, assigned)) in enumerate(
+                zip(asset_ids, DEMO_PLANS, strict=False)
             )
         )
         # The periodic safety net plans them, set-based and without signals like the rest.
