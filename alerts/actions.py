@@ -177,9 +177,12 @@ def lapse_acknowledgements_and_snoozes(
     Ends the acknowledgements of active alerts older than
     ALERTS_ACK_TIMEOUT_HOURS (UNACKNOWLEDGED, note `timeout`; 0 = never) and
     the snoozes whose `until` has passed (UNSNOOZED, note `expired`).
+    Every full generation calls it inside its transaction, and enqueues the
+    notices of these events with its own.
     """
     hours = settings.ALERTS["ACK_TIMEOUT_HOURS"]
-    with transaction.atomic():
+    # Inside the generation's transaction, no savepoint: a failure fails the run.
+    with transaction.atomic(savepoint=False):
         hold_alerts_write_lock()
         unacknowledged = []
         if hours:
@@ -217,7 +220,7 @@ def lapse_on_escalation(
     the escalated alerts (a queryset of ids, e.g. over the merge's table, or
     the ids its UPDATE … RETURNING gave). Set-based: two UPDATEs, two INSERTs.
     """
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         unacknowledged = _unacknowledge(alert_ids, actor=None, note=NOTE_ESCALATED, now=now, run=run)
         unsnoozed = _unsnooze(alert_ids, actor=None, note=NOTE_ESCALATED, now=now, run=run)
     return LapseResult(unacknowledged=unacknowledged, unsnoozed=unsnoozed)
