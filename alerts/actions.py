@@ -7,6 +7,12 @@ the state the action changes, so repeating an action matches nothing and
 writes no second event, and of two concurrent repeats the second one, which
 waits for the first's row lock and re-checks the condition, does nothing.
 
+Notifications (DESIGN §12.1): a person's unacknowledge or unsnooze hands the
+alert back (nobody is on it, or it is wanted now), so its UNACKNOWLEDGED or
+UNSNOOZED events enqueue FIRING notices like a lapse's, in the same
+transaction. The lapses' own events are enqueued by the generation that
+writes them, with the rest of its events.
+
 Locks (PostgreSQL): an action on one alert locks that one row and nothing
 else before its events, so it cannot deadlock with a merge (which would have
 to wait for a row of it while it waits for one of the merge's); it waits at
@@ -29,8 +35,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from alerts.choices import EventKind
-from alerts.generation.events import write_events
+from alerts.generation.events import event_bound, events_after, write_events
 from alerts.models import Alert, GenerationRun
+from alerts.notifications.services import enqueue_notifications
 from alerts.services import hold_alerts_write_lock, mark_read
 
 logger = logging.getLogger(__name__)
@@ -75,7 +82,7 @@ def unacknowledge(*, alert_id: int, user, now: datetime.datetime | None = None) 
     """End the alert's acknowledgement; returns whether it changed (errors as `acknowledge`)."""
     now = now or timezone.now()
     with transaction.atomic():
-        changed = _unacknowledge([alert_id], actor=user, note="", now=now)
+        changed = _unacknowledge([alert_id], actor=user, note="", now=now, notify=True)
         if not changed:
             _ensure_active(alert_id)
     return bool(changed)
@@ -103,7 +110,7 @@ def unsnooze(*, alert_id: int, user, now: datetime.datetime | None = None) -> bo
     """Wake the alert now; returns whether it was snoozed (errors as `acknowledge`)."""
     now = now or timezone.now()
     with transaction.atomic():
-        changed = _unsnooze([alert_id], actor=user, note="", now=now)
+        changed = _unsnooze([alert_id], actor=user, note="", now=now, notify=True)
         if not changed:
             _ensure_active(alert_id)
     return bool(changed)
@@ -124,7 +131,7 @@ def unacknowledge_alerts(*, alerts: QuerySet[Alert], user, now: datetime.datetim
     now = now or timezone.now()
     with transaction.atomic():
         hold_alerts_write_lock()
-        return len(_unacknowledge(alerts, actor=user, note="", now=now))
+        return len(_unacknowledge(alerts, actor=user, note="", now=now, notify=True))
 
 
 def snooze_alerts(
@@ -148,7 +155,7 @@ def unsnooze_alerts(*, alerts: QuerySet[Alert], user, now: datetime.datetime | N
     now = now or timezone.now()
     with transaction.atomic():
         hold_alerts_write_lock()
-        return len(_unsnooze(alerts, actor=user, note="", now=now))
+        return len(_unsnooze(alerts, actor=user, note="", now=now, notify=True))
 
 
 def validate_snooze_until(*, until: datetime.datetime, now: datetime.datetime) -> None:
@@ -170,9 +177,12 @@ def lapse_acknowledgements_and_snoozes(
     Ends the acknowledgements of active alerts older than
     ALERTS_ACK_TIMEOUT_HOURS (UNACKNOWLEDGED, note `timeout`; 0 = never) and
     the snoozes whose `until` has passed (UNSNOOZED, note `expired`).
+    Every full generation calls it inside its transaction, and enqueues the
+    notices of these events with its own.
     """
     hours = settings.ALERTS["ACK_TIMEOUT_HOURS"]
-    with transaction.atomic():
+    # Inside the generation's transaction, no savepoint: a failure fails the run.
+    with transaction.atomic(savepoint=False):
         hold_alerts_write_lock()
         unacknowledged = []
         if hours:
@@ -210,7 +220,7 @@ def lapse_on_escalation(
     the escalated alerts (a queryset of ids, e.g. over the merge's table, or
     the ids its UPDATE … RETURNING gave). Set-based: two UPDATEs, two INSERTs.
     """
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         unacknowledged = _unacknowledge(alert_ids, actor=None, note=NOTE_ESCALATED, now=now, run=run)
         unsnoozed = _unsnooze(alert_ids, actor=None, note=NOTE_ESCALATED, now=now, run=run)
     return LapseResult(unacknowledged=unacknowledged, unsnoozed=unsnoozed)
@@ -233,7 +243,13 @@ def _acknowledge(alert_ids: AlertIds, *, user, note: str, now: datetime.datetime
 
 
 def _unacknowledge(
-    alert_ids: AlertIds, *, actor, note: str, now: datetime.datetime, run: GenerationRun | None = None
+    alert_ids: AlertIds,
+    *,
+    actor,
+    note: str,
+    now: datetime.datetime,
+    run: GenerationRun | None = None,
+    notify: bool = False,
 ) -> list[int]:
     changed = _update(
         alert_ids,
@@ -243,7 +259,9 @@ def _unacknowledge(
         [],
         now=now,
     )
-    _insert_events(changed, kind=EventKind.UNACKNOWLEDGED, actor=actor, note=note, now=now, run=run)
+    _insert_events(
+        changed, kind=EventKind.UNACKNOWLEDGED, actor=actor, note=note, now=now, run=run, notify=notify
+    )
     return changed
 
 
@@ -264,7 +282,13 @@ def _snooze(
 
 
 def _unsnooze(
-    alert_ids: AlertIds, *, actor, note: str, now: datetime.datetime, run: GenerationRun | None = None
+    alert_ids: AlertIds,
+    *,
+    actor,
+    note: str,
+    now: datetime.datetime,
+    run: GenerationRun | None = None,
+    notify: bool = False,
 ) -> list[int]:
     # Only a snooze that still holds: one whose `until` passed is no longer
     # a snooze, and the periodic run records it as expired.
@@ -276,7 +300,7 @@ def _unsnooze(
         [_db_datetime(now)],
         now=now,
     )
-    _insert_events(changed, kind=EventKind.UNSNOOZED, actor=actor, note=note, now=now, run=run)
+    _insert_events(changed, kind=EventKind.UNSNOOZED, actor=actor, note=note, now=now, run=run, notify=notify)
     return changed
 
 
@@ -324,10 +348,16 @@ def _insert_events(
     note: str,
     now: datetime.datetime,
     run: GenerationRun | None = None,
+    notify: bool = False,
 ) -> None:
-    """One INSERT of one event per alert, with the alert's priority (`write_events`)."""
+    """One INSERT of one event per alert, with the alert's priority (`write_events`).
+
+    With `notify`, the notices of those events are enqueued in the same
+    transaction (DESIGN §12.1): one more statement, whatever their number.
+    """
     if not alert_ids:
         return
+    bound = event_bound() if notify else 0
     with connection.cursor() as cursor:
         write_events(
             cursor,
@@ -338,6 +368,8 @@ def _insert_events(
             actor_id=actor.pk if actor is not None else None,
             note=note,
         )
+    if notify:
+        enqueue_notifications(events=events_after(bound, at=now, kind=kind, actor=actor), now=now)
 
 
 def _ids_condition(alert_ids: AlertIds) -> tuple[str, list]:

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Iterator
 
 from django.conf import settings
 from django.db import DatabaseError
-from django.db.models import Count, Q
+from django.db.models import Count, Min, Q
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
@@ -23,8 +23,8 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.exposition import choose_encoder
 from prometheus_client.registry import Collector
 
-from alerts.choices import AlertKind, Priority, RunStatus
-from alerts.models import Alert, GenerationRun
+from alerts.choices import AlertKind, Channel, NotificationStatus, Priority, RunStatus
+from alerts.models import Alert, GenerationRun, Notification
 
 logger = logging.getLogger(__name__)
 
@@ -113,11 +113,48 @@ def generation_families(now: datetime.datetime) -> Iterator[Metric]:
     yield runs
 
 
+def notification_families(now: datetime.datetime) -> Iterator[Metric]:
+    """The outbox by channel and status (every combination, 0 included), and its oldest due notice.
+
+    One grouped query. The oldest pending is the longest a due PENDING or
+    FAILED notice has waited (0 when none), as `/healthz` counts it.
+    """
+    waiting = Q(status__in=[NotificationStatus.PENDING, NotificationStatus.FAILED])
+    rows = (
+        Notification.objects.order_by()
+        .values("subscription__channel", "status")
+        .annotate(
+            total=Count("id"), oldest_due=Min("next_attempt_at", filter=waiting & Q(next_attempt_at__lte=now))
+        )
+    )
+    counts = dict.fromkeys(((c, s) for c in Channel.values for s in NotificationStatus.values), 0)
+    oldest = None
+    for row in rows:
+        counts[row["subscription__channel"], row["status"]] += row["total"]
+        if row["oldest_due"] is not None and (oldest is None or row["oldest_due"] < oldest):
+            oldest = row["oldest_due"]
+
+    family = GaugeMetricFamily(
+        "alertsite_notifications",
+        "Notifications in the outbox by channel and status.",
+        labels=["channel", "status"],
+    )
+    for (channel, status), value in counts.items():
+        family.add_metric([channel, status], value)
+    yield family
+    yield GaugeMetricFamily(
+        "alertsite_notifications_oldest_pending_seconds",
+        "Seconds the oldest due notification has waited to be delivered (0: none).",
+        value=max((now - oldest).total_seconds(), 0) if oldest is not None else 0,
+    )
+
+
 # Each source yields its families from a constant number of queries. A new
-# group of gauges (e.g. the notification outbox) is one more function here.
+# group of gauges is one more function here.
 FAMILY_SOURCES: tuple[Callable[[datetime.datetime], Iterable[Metric]], ...] = (
     alert_families,
     generation_families,
+    notification_families,
 )
 
 

@@ -55,7 +55,8 @@ def test_probes_measure_a_generation_and_refreshes(fleet):
     refresh = probe.measure_refresh([1, 2], warmup_ids=[3])
 
     assert generation["status"] == "SUCCESS" and generation["created"] > 0
-    assert 0 < generation["queries"] <= 25 and generation["peak_rss_mb"] > 0
+    # The run's budget of tests/test_generation_lifecycle.py (lapses and notices included).
+    assert 0 < generation["queries"] <= 29 and generation["peak_rss_mb"] > 0
     assert len(refresh["seconds"]) == 2 and refresh["queries"] > 0
 
 

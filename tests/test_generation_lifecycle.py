@@ -206,8 +206,10 @@ def test_query_count_does_not_depend_on_fleet_size():
     large = queries_of_a_full_run()
 
     assert small == large
-    # 18 for the run, the locks and the merge, 5 for its events (one per kind of change).
-    assert large <= 25
+    # On PostgreSQL: 18 for the run, the locks and the merge, 6 for its events (one per
+    # kind of change), 3 for the periodic lapses (the write lock, acknowledgements,
+    # snoozes), 2 to enqueue the notices of its events (quiet hours, one INSERT).
+    assert large <= 29
 
 
 class TestInstantRefresh:

@@ -12,8 +12,12 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.urls import reverse
 
 from alerts import heartbeat
+from alerts.choices import RunStatus
+from alerts.generation import faults
+from alerts.models import Alert, GenerationRun
 from tests.cli import manage, migrated_env
 from tests.factories import MaintenanceFactory
 
@@ -161,6 +165,45 @@ class TestAfterAGeneration:
             generate()
 
         assert "must be an http(s) URL" in caplog.text
+
+
+@pytest.mark.django_db
+class TestEveryEntryPoint:
+    """The ping lives in the generation itself: every successful full run sends it, whoever starts it."""
+
+    def test_the_api_generation_pings(self, receiver, manager_client):
+        response = manager_client.post("/api/alerts/generate")
+
+        assert response.status_code == 200
+        assert receiver.requests == [("GET", "/ping/secret-check-id", "alertsite-heartbeat")]
+
+    def test_the_admin_generation_pings(self, receiver, admin_client):
+        response = admin_client.post(reverse("admin:alerts_alert_generate"))
+
+        assert response.status_code == 302
+        assert len(receiver.requests) == 1
+
+    def test_a_dead_heartbeat_does_not_fail_the_api_generation(self, dead_url, settings, manager_client):
+        settings.ALERTS_HEARTBEAT_URL = dead_url
+
+        response = manager_client.post("/api/alerts/generate")
+
+        assert response.status_code == 200
+        assert GenerationRun.objects.get(pk=response.json()["run"]).status == RunStatus.SUCCESS
+
+    def test_no_ping_for_a_failed_api_generation(self, receiver, manager_client):
+        with faults.fail_at(faults.RECORDED, RuntimeError("disk full")):
+            response = manager_client.post("/api/alerts/generate")
+
+        assert response.status_code == 503
+        assert receiver.requests == []
+
+    def test_no_ping_for_an_instant_refresh(self, receiver, django_capture_on_commit_callbacks):
+        with django_capture_on_commit_callbacks(execute=True):
+            MaintenanceFactory(scheduled_date=datetime.date(2020, 1, 1))
+
+        assert Alert.objects.count() == 1
+        assert receiver.requests == []
 
 
 @pytest.mark.postgres

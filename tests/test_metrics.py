@@ -12,11 +12,11 @@ from django.db.models import Count
 from django.test.utils import CaptureQueriesContext
 from prometheus_client.parser import text_string_to_metric_families
 
-from alerts.choices import AlertKind, Priority, RunStatus, RunTrigger
-from alerts.models import Alert, GenerationRun
+from alerts.choices import AlertKind, Channel, NotificationStatus, Priority, RunStatus, RunTrigger
+from alerts.models import Alert, GenerationRun, Notification, Subscription
 from alerts.services import generate_alerts
 from assets.choices import AssetStatus, Criticality
-from tests.factories import AssetFactory, MaintenanceFactory
+from tests.factories import AssetFactory, MaintenanceFactory, UserFactory
 
 NOON_UTC = datetime.datetime(2026, 6, 15, 12, 0, tzinfo=datetime.UTC)
 TOKEN = "scrape-secret-0123456789abcdef"
@@ -128,6 +128,53 @@ def test_generation_gauges_match_the_runs(client):
     }
 
 
+def test_notification_gauges_match_the_outbox(client):
+    fleet()
+    mail = Subscription.objects.create(
+        user=UserFactory(), name="mail", channel=Channel.EMAIL, target="a@example.com"
+    )
+    hook = Subscription.objects.create(
+        user=UserFactory(), name="hook", channel=Channel.WEBHOOK, target="https://hooks.example.com/x"
+    )
+    generate_alerts(trigger=RunTrigger.CLI)  # FIRING notices for the HIGH and CRITICAL alerts, due now
+    per_subscription = Notification.objects.filter(subscription=mail).count()
+    assert per_subscription == 4
+    minute = datetime.timedelta(minutes=1)
+    first, second, *_ = Notification.objects.filter(subscription=hook).order_by("id")
+    Notification.objects.filter(pk=first.pk).update(status=NotificationStatus.SENT)
+    # Due for 7 minutes and retried: the oldest; one not due yet does not count.
+    Notification.objects.filter(pk=second.pk).update(
+        status=NotificationStatus.FAILED, next_attempt_at=NOON_UTC - 7 * minute
+    )
+    Notification.objects.filter(subscription=mail, status=NotificationStatus.PENDING).update(
+        next_attempt_at=NOON_UTC - 3 * minute
+    )
+    Notification.objects.filter(subscription=hook, status=NotificationStatus.PENDING).update(
+        next_attempt_at=NOON_UTC + 60 * minute
+    )
+
+    metrics = scrape(client)
+
+    gauge = metrics["alertsite_notifications"]
+    assert len(gauge) == len(Channel.values) * len(NotificationStatus.values)
+    nonzero = {labels: value for labels, value in gauge.items() if value}
+    assert nonzero == {
+        (("channel", "EMAIL"), ("status", "PENDING")): 4,
+        (("channel", "WEBHOOK"), ("status", "PENDING")): 2,
+        (("channel", "WEBHOOK"), ("status", "SENT")): 1,
+        (("channel", "WEBHOOK"), ("status", "FAILED")): 1,
+    }
+    assert metrics["alertsite_notifications_oldest_pending_seconds"] == {(): 7 * 60}
+
+
+def test_an_empty_outbox_reports_zeros(client):
+    metrics = scrape(client)
+
+    assert set(metrics["alertsite_notifications"].values()) == {0}
+    assert len(metrics["alertsite_notifications"]) == 10
+    assert metrics["alertsite_notifications_oldest_pending_seconds"] == {(): 0}
+
+
 def test_before_any_success_the_timestamp_is_zero(client):
     GenerationRun.objects.create(trigger=RunTrigger.CRON, status=RunStatus.FAILED, started_at=NOON_UTC)
 
@@ -152,7 +199,7 @@ def test_a_scrape_costs_the_same_queries_for_few_and_many_alerts(client):
     generate_alerts(trigger=RunTrigger.CLI)
     assert Alert.objects.filter(is_active=True).count() == 66
 
-    assert count_queries() == few == 3
+    assert count_queries() == few == 4  # alerts, last success, runs of 24 h, outbox
 
 
 def test_openmetrics_when_asked(client):

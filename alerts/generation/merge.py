@@ -4,8 +4,9 @@ The desired rows (a temporary table for a full run, the rules' query inline
 for a few assets) feed a constant number of portable statements, all built
 from the model's metadata and run under the generation's write lock:
 
-1. find the active alerts whose priority, title, message or due date differ,
-   classified by `CHANGES` (escalated, de-escalated, updated);
+1. find the active alerts whose priority, title, message, due date or
+   assignee differ, classified by `CHANGES` (escalated, de-escalated,
+   updated, assigned);
 2. update those (an escalation marks the alert unread again);
 3. resolve the active alerts no longer desired (RETURNING their ids);
 4. create the desired alerts that have no active alert (RETURNING their ids);
@@ -32,13 +33,16 @@ DESIRED_TABLE = "alerts_desired"
 # Scoped refreshes of up to this many assets reuse their compiled SQL.
 SCOPED_SQL_MAX_ASSETS = 8
 # Compared between an active alert and its desired row: a difference is a change.
-COMPARED = ("priority", "title", "message", "due_date")
-# How a change is classified, first match wins (`a` the alert, `d` the desired row).
-# ASSIGNED (only the assignee changed) will come before UPDATED.
+CONTENT = ("priority", "title", "message", "due_date")
+COMPARED = (*CONTENT, "assignee_id")
+# How a change is classified, first match wins (`a` the alert, `d` the desired
+# row; `{content}`: its priority, title, message or due date differ). What is
+# left when none matches is a change of the assignee alone (DESIGN §10).
 CHANGES = (
     (EventKind.ESCALATED, "d.{rank} > a.{rank}"),
     (EventKind.DEESCALATED, "d.{rank} < a.{rank}"),
-    (EventKind.UPDATED, "1 = 1"),
+    (EventKind.UPDATED, "{content}"),
+    (EventKind.ASSIGNED, "1 = 1"),
 )
 FINGERPRINT = ("kind", "asset_id", "maintenance_id")
 
@@ -105,9 +109,9 @@ def _match(a: str, d: str) -> str:
     )
 
 
-def _differs(a: str, d: str) -> str:
+def _differs(a: str, d: str, names: tuple[str, ...] = COMPARED) -> str:
     terms = []
-    for name in COMPARED:
+    for name in names:
         mine, desired = f"{a}.{column(ALERT, name)}", f"{d}.{qn(name)}"
         if ALERT.get_field(name).null:
             terms.append(f"({mine} <> {desired} OR ({mine} IS NULL) <> ({desired} IS NULL))")
@@ -118,7 +122,10 @@ def _differs(a: str, d: str) -> str:
 
 def _find_changes(cursor, source: str, source_params: list) -> dict[str, list[int]]:
     rank = column(ALERT, "priority_rank")
-    cases = " ".join(f"WHEN {condition.format(rank=rank)} THEN %s" for _, condition in CHANGES)
+    content = _differs("a", "d", CONTENT)
+    cases = " ".join(
+        f"WHEN {condition.format(rank=rank, content=content)} THEN %s" for _, condition in CHANGES
+    )
     cursor.execute(
         f"SELECT a.{column(ALERT, 'id')}, CASE {cases} END FROM {qn(ALERT.db_table)} a "
         f"INNER JOIN {source} d ON {_match('a', 'd')} "

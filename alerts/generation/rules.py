@@ -34,6 +34,7 @@ DESIRED_COLUMNS = (
     "title",
     "message",
     "due_date",
+    "assignee_id",
 )
 TITLE_MAX_LENGTH = 255
 
@@ -207,6 +208,7 @@ def _maintenance_columns(kind: str, priority: tuple[Case, Case], title: str, mes
         "title": Left(format_expr(title, **fields), TITLE_MAX_LENGTH),
         "message": format_expr(message, **fields),
         "due_date": F("scheduled_date"),
+        "assignee_id": F("assigned_to_id"),
     }
 
 
@@ -376,6 +378,7 @@ def asset_needs_maintenance(*, today: datetime.date, tz: ZoneInfo) -> models.Que
         title=Left(format_expr(_("{asset_code} needs maintenance"), **fields), TITLE_MAX_LENGTH),
         message=message,
         due_date=Value(None, output_field=models.DateField()),
+        assignee_id=F("owner_id"),
     )
 
 

@@ -1,8 +1,10 @@
 """The one generation of DESIGN §4: called by the command, the API, the admin and the on-commit refresh.
 
 `generate_alerts` takes the locks (`locks`), merges the rules' output into
-the alert table and writes the events of every change (`merge`), and records
-the run, all in one transaction.
+the alert table and writes the events of every change (`merge`), ends the
+acknowledgements and snoozes that lapsed (DESIGN §11), enqueues the notices
+of every event it wrote (§12) and records the run, all in one transaction;
+a successful full run then pings the heartbeat (§15).
 """
 
 import datetime
@@ -19,7 +21,8 @@ from django.utils.translation import gettext as _
 from alerts.choices import EventKind, RunStatus, RunTrigger
 from alerts.generation import faults, locks
 from alerts.generation.events import event_bound, events_after
-from alerts.generation.merge import CHANGES, merge_desired_alerts
+from alerts.generation.merge import CHANGES, MergeOutcome, merge_desired_alerts
+from alerts.heartbeat import send_heartbeat
 from alerts.models import AlertEvent, GenerationRun
 
 logger = logging.getLogger(__name__)
@@ -151,12 +154,11 @@ def generate_alerts(
                 if dry_run
                 else events_after(bound, at=now, run=run, actor=None),
             )
-            # Post-merge step: what follows a generation (notifications,
-            # DESIGN §12) is called here, inside the transaction, with
-            # `result.events`: it commits or rolls back with the alerts.
             if dry_run:
                 transaction.set_rollback(True)
             else:
+                # Post-merge step: what follows the merge commits or rolls back with the alerts.
+                _after_merge(outcome, result, now=now, full=scope is None)
                 # Recorded in the same transaction as the alerts it describes.
                 faults.checkpoint(faults.RECORDED)
                 _finish_run(run, result, now)
@@ -175,7 +177,34 @@ def generate_alerts(
         result.summary(),
         f" (assets {scope})" if scope is not None else "",
     )
+    if scope is None and not dry_run:
+        # The dead man's switch (DESIGN §15), after the commit: it never fails the run.
+        send_heartbeat()
     return result
+
+
+def _after_merge(
+    outcome: MergeOutcome, result: GenerationResult, *, now: datetime.datetime, full: bool
+) -> None:
+    """The lapses of DESIGN §11, then the notices of every event the generation wrote (§12.1).
+
+    Set-based, a constant number of statements whatever the number of
+    alerts and subscriptions. `result.events` is lazy: it includes the
+    lapses' events, written with the same `at` and run.
+    """
+    # Imported here: the actions and the notifications import the alert
+    # services, which import this module.
+    from alerts.actions import lapse_acknowledgements_and_snoozes, lapse_on_escalation
+    from alerts.notifications.services import enqueue_notifications
+
+    escalated = outcome.changed.get(EventKind.ESCALATED, [])
+    if escalated:
+        # A priority increase ends the acknowledgement and the snooze (note `escalated`).
+        lapse_on_escalation(alert_ids=escalated, now=now, run=result.run)
+    if full:
+        # The periodic lapses: acknowledgements timed out, snoozes expired.
+        lapse_acknowledgements_and_snoozes(now=now, run=result.run)
+    enqueue_notifications(events=result.events, now=now)
 
 
 def refresh_asset_alerts(asset_ids: Iterable[int]) -> GenerationResult | None:

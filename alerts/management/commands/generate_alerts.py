@@ -5,11 +5,8 @@ import logging
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
-from django.utils import timezone
 
-from alerts.actions import lapse_acknowledgements_and_snoozes
 from alerts.choices import AlertKind, RunStatus, RunTrigger
-from alerts.heartbeat import send_heartbeat
 from alerts.notifications.services import send_notifications
 from alerts.services import GenerationFailed, generate_alerts
 from assets.models import Asset
@@ -27,7 +24,8 @@ KIND_LABELS = {
 class Command(BaseCommand):
     help = (
         "Run one alert generation: create, update and resolve alerts so they match the rules; "
-        "a full run also ends the acknowledgements and snoozes that have lapsed. "
+        "a full run also ends the acknowledgements and snoozes that have lapsed, enqueues the "
+        "notifications of its changes and pings ALERTS_HEARTBEAT_URL. "
         "Exits 0 on success or when skipped because another generation is running, 1 on failure."
     )
 
@@ -74,12 +72,6 @@ class Command(BaseCommand):
             if json:
                 self.stdout.write(_dumps(failure.result.as_dict()))
             raise CommandError(f"Generation failed: {_one_line(failure.result.error)}") from None
-        if not dry_run and not asset_ids:
-            # The periodic lapses of acknowledgements and snoozes (DESIGN §11).
-            lapse_acknowledgements_and_snoozes(
-                now=timezone.now(), run=result.run if result.status == RunStatus.SUCCESS else None
-            )
-
         if trigger == "cron" and not dry_run:
             # The run's notices go out now rather than at the sender's next minute.
             try:
@@ -94,9 +86,6 @@ class Command(BaseCommand):
             kinds = ", ".join(f"{label} {result.by_kind.get(kind, 0)}" for kind, label in KIND_LABELS.items())
             verb = "Dry run (nothing written)" if dry_run else "Generation finished"
             self.stdout.write(f"{verb}: {result.summary()} ({kinds})")
-        if result.status == RunStatus.SUCCESS and not dry_run and not asset_ids:
-            # The dead man's switch; a failed ping is logged, never the run's failure.
-            send_heartbeat()
 
 
 def _dumps(data: dict) -> str:
