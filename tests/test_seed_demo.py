@@ -35,9 +35,9 @@ def snapshot() -> dict:
     return {
         "assets": list(Asset.objects.order_by("code").values_list("code", "status", "criticality")),
         "maintenances": list(
-            Maintenance.objects.order_by("asset__code", "scheduled_date", "title", "status").values_list(
-                "asset__code", "title", "status", "scheduled_date", "completed_at"
-            )
+            Maintenance.objects.order_by(
+                "asset__code", "scheduled_date", "title", "status", "completed_at"
+            ).values_list("asset__code", "title", "status", "scheduled_date", "completed_at")
         ),
     }
 
