@@ -24,7 +24,8 @@ from prometheus_client.exposition import choose_encoder
 from prometheus_client.registry import Collector
 
 from alerts.choices import AlertKind, Channel, NotificationStatus, Priority, RunStatus
-from alerts.models import Alert, GenerationRun, Notification
+from alerts.models import GenerationRun, Notification
+from alerts.selectors import active_alert_counts
 
 logger = logging.getLogger(__name__)
 
@@ -37,17 +38,7 @@ def alert_families(now: datetime.datetime) -> Iterator[Metric]:
     One grouped query. "Acknowledged" and "snoozed" count active alerts only,
     like `/api/alerts/stats`; an alert is snoozed while `snoozed_until` lies ahead.
     """
-    rows = (
-        Alert.objects.filter(is_active=True)
-        .order_by()
-        .values("priority", "kind")
-        .annotate(
-            total=Count("id"),
-            unread=Count("id", filter=Q(is_read=False)),
-            acknowledged=Count("id", filter=Q(acknowledged_at__isnull=False)),
-            snoozed=Count("id", filter=Q(snoozed_until__gt=now)),
-        )
-    )
+    rows = active_alert_counts(now=now)
     active = dict.fromkeys(((p, k) for p in Priority.values for k in AlertKind.values), 0)
     unread = acknowledged = snoozed = 0
     for row in rows:

@@ -29,14 +29,13 @@ def with_current_snooze(queryset: QuerySet[Alert], *, now: datetime.datetime) ->
     )
 
 
-def alert_stats(*, now: datetime.datetime | None = None) -> dict:
-    """Counters over active alerts: the seed's monitoring figures, by priority and kind,
-    then who is on them (acknowledged, snoozed, unassigned).
+def active_alert_counts(*, now: datetime.datetime) -> QuerySet:
+    """Active alerts grouped by priority and kind: `total`, `unread`, `acknowledged`,
+    `snoozed` (until a time still ahead of `now`) and `unassigned` per group.
 
-    One grouped query (at most 12 rows), whatever the number of alerts.
+    The one grouped query behind `/api/alerts/stats` and `/metrics`.
     """
-    now = now or timezone.now()
-    rows = (
+    return (
         Alert.objects.filter(is_active=True)
         .order_by()
         .values("priority", "kind")
@@ -48,6 +47,15 @@ def alert_stats(*, now: datetime.datetime | None = None) -> dict:
             unassigned=Count("id", filter=Q(assignee__isnull=True)),
         )
     )
+
+
+def alert_stats(*, now: datetime.datetime | None = None) -> dict:
+    """Counters over active alerts: the seed's monitoring figures, by priority and kind,
+    then who is on them (acknowledged, snoozed, unassigned).
+
+    One grouped query (at most 12 rows), whatever the number of alerts.
+    """
+    rows = active_alert_counts(now=now or timezone.now())
     by_priority = dict.fromkeys(Priority.values, 0)
     by_kind = dict.fromkeys(AlertKind.values, 0)
     total = unread = acknowledged = snoozed = unassigned = 0

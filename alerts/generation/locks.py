@@ -52,12 +52,33 @@ def sqlite_generation_lock(*, wait: bool) -> Iterator[bool]:
     it find the first in progress and skip instead. The kernel releases it if
     the process dies. PostgreSQL and waiting (scoped) runs yield True at once.
     """
-    if connection.vendor != "sqlite" or wait:
+    if wait:
         yield True
         return
-    with open(_sqlite_lock_path(), "a") as handle:
+    with sqlite_file_lock("generation-lock", wait=False) as free:
+        yield free
+
+
+@contextlib.contextmanager
+def sqlite_file_lock(suffix: str, *, wait: bool) -> Iterator[bool]:
+    """An exclusive `flock` on the file `<database>.<suffix>`: yields whether it was taken.
+
+    SQLite only (PostgreSQL yields True at once: its locks are in the
+    database). Without `wait`, yields False when another process holds it.
+    The kernel releases it if the process dies. An in-memory database
+    belongs to this process alone, so its lock file is per process.
+    """
+    if connection.vendor != "sqlite":
+        yield True
+        return
+    name = str(connection.settings_dict["NAME"])
+    if connection.is_in_memory_db() or not name:
+        path = os.path.join(tempfile.gettempdir(), f"alertsite-{os.getpid()}.{suffix}")
+    else:
+        path = f"{name}.{suffix}"
+    with open(path, "a") as handle:
         try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
         except BlockingIOError:
             yield False
             return
@@ -65,11 +86,3 @@ def sqlite_generation_lock(*, wait: bool) -> Iterator[bool]:
             yield True
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-def _sqlite_lock_path() -> str:
-    name = str(connection.settings_dict["NAME"])
-    if name == ":memory:" or name.startswith("file:"):
-        # An in-memory database belongs to this process alone.
-        return os.path.join(tempfile.gettempdir(), f"alertsite-{os.getpid()}.generation-lock")
-    return f"{name}.generation-lock"

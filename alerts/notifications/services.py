@@ -12,12 +12,9 @@ outcome of the whole batch in one statement.
 import base64
 import contextlib
 import datetime
-import fcntl
 import logging
-import os
 import random
 import secrets
-import tempfile
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -35,6 +32,7 @@ from alerts.choices import (
     NotificationStatus,
     SubscriptionMode,
 )
+from alerts.generation.locks import sqlite_file_lock
 from alerts.models import AlertEvent, Notification, Subscription
 from alerts.notifications import payloads, transport
 from alerts.notifications.matching import (
@@ -367,24 +365,8 @@ def _sender_lock(*, wait: bool = False) -> Iterator[bool]:
     PostgreSQL senders share the work through `SKIP LOCKED`. SQLite has one
     writer and no row locks: a second sender would send the same rows.
     """
-    if connection.vendor != "sqlite":
-        yield True
-        return
-    name = str(connection.settings_dict["NAME"])
-    if connection.is_in_memory_db() or not name:
-        path = os.path.join(tempfile.gettempdir(), f"alertsite-{os.getpid()}.notify-lock")
-    else:
-        path = f"{name}.notify-lock"
-    with open(path, "a") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
-        except BlockingIOError:
-            yield False
-            return
-        try:
-            yield True
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    with sqlite_file_lock("notify-lock", wait=wait) as free:
+        yield free
 
 
 # --- Subscriptions and the delivery log -------------------------------------------------------
