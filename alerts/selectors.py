@@ -2,11 +2,12 @@
 
 import datetime
 
-from django.db.models import Case, Count, F, Q, QuerySet, Value, When
+from django.db.models import Case, Count, F, Max, Min, Q, QuerySet, Subquery, Value, When
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from alerts.choices import AlertKind, Priority, RunStatus
-from alerts.models import Alert, GenerationRun
+from alerts.models import Alert, AlertEvent, GenerationRun
 
 # Annotations of `with_current_snooze`: the snooze as the API shows it.
 CURRENT_SNOOZED_UNTIL = "current_snoozed_until"
@@ -77,6 +78,74 @@ def alert_stats(*, now: datetime.datetime | None = None) -> dict:
         "snoozed": snoozed,
         "unassigned": unassigned,
     }
+
+
+def alerts_version(*, now: datetime.datetime | None = None) -> list:
+    """What changes whenever an answer about alerts may change; one aggregate query.
+
+    Every change of an alert moves one of these: a generation's writes move
+    `updated_at`, the count or the greatest id; every human action and every
+    resolution writes an event (DESIGN §10); deletions lower the count. The
+    next snooze to pass changes when it passes, since a snooze ends with the
+    clock, before its event is written (§11). The local date changes the history's days.
+    """
+    now = now or timezone.now()
+    latest_event = AlertEvent.objects.order_by("-id").values("id")[:1]
+    version = Alert.objects.aggregate(
+        count=Count("id"),
+        max_id=Max("id"),
+        updated=Max("updated_at"),
+        next_wake=Min("snoozed_until", filter=Q(snoozed_until__gt=now)),
+        event=Max(Subquery(latest_event)),
+    )
+    return [*version.values(), timezone.localdate(now)]
+
+
+def active_history(*, days: int, now: datetime.datetime | None = None) -> list[dict]:
+    """Active alerts by priority at the end of each of the last `days` local days, oldest first.
+
+    An alert counts from its creation's local day until the day before its
+    resolution's (at its current priority). One grouped query over the
+    alerts active in the window, whatever their number; the days are then
+    summed from the groups' starts and ends, never from the alerts.
+    """
+    now = now or timezone.now()
+    tz = timezone.get_current_timezone()
+    today = timezone.localdate(now)
+    first = today - datetime.timedelta(days=days - 1)
+    first_day_end = datetime.datetime.combine(first + datetime.timedelta(days=1), datetime.time(), tzinfo=tz)
+    groups = (
+        Alert.objects.filter(created_at__lte=now)
+        .filter(Q(resolved_at__isnull=True) | Q(resolved_at__gte=first_day_end))
+        .order_by()
+        .values(
+            "priority",
+            created_day=TruncDate("created_at", tzinfo=tz),
+            resolved_day=TruncDate("resolved_at", tzinfo=tz),
+        )
+        .annotate(count=Count("id"))
+    )
+    # changes[priority][i]: alerts starting (+) or ending (-) to count on day first + i.
+    changes = {priority: [0] * (days + 1) for priority in Priority.values}
+    for group in groups:
+        start = max((group["created_day"] - first).days, 0)
+        end = days if group["resolved_day"] is None else min((group["resolved_day"] - first).days, days)
+        if start < end:
+            changes[group["priority"]][start] += group["count"]
+            changes[group["priority"]][end] -= group["count"]
+    series = []
+    running = dict.fromkeys(Priority.values, 0)
+    for index in range(days):
+        for priority in Priority.values:
+            running[priority] += changes[priority][index]
+        series.append(
+            {
+                "date": first + datetime.timedelta(days=index),
+                "total": sum(running.values()),
+                "by_priority": dict(running),
+            }
+        )
+    return series
 
 
 def last_run() -> GenerationRun | None:

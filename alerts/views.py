@@ -7,7 +7,20 @@ from django.conf import settings
 from django.urls import reverse
 from django.views.generic import TemplateView
 
-from alerts.choices import AlertKind, Priority, RunStatus, RunTrigger
+from alerts.choices import (
+    AlertKind,
+    Channel,
+    EventKind,
+    NotificationStatus,
+    Priority,
+    RunStatus,
+    RunTrigger,
+    SubscriptionMode,
+    WebhookFormat,
+)
+
+# Placeholder for an id in the URLs the script fills in.
+ID = 999999999
 
 
 class DashboardView(TemplateView):
@@ -25,9 +38,13 @@ class DashboardView(TemplateView):
         context = super().get_context_data(**kwargs)
         context["priorities"] = list(reversed(Priority.choices))
         context["kinds"] = AlertKind.choices
+        context["channels"] = Channel.choices
+        context["formats"] = WebhookFormat.choices
+        context["modes"] = SubscriptionMode.choices
         context["refresh_seconds"] = settings.DASHBOARD_REFRESH_SECONDS
         context["config"] = {
             "refreshSeconds": settings.DASHBOARD_REFRESH_SECONDS,
+            "idPlaceholder": str(ID),
             "urls": {
                 "token": reverse("token-obtain"),
                 "tokenRefresh": reverse("token-refresh"),
@@ -38,12 +55,20 @@ class DashboardView(TemplateView):
                 "stats": reverse("alert-stats"),
                 "generate": reverse("alert-generate"),
                 "scheduler": reverse("alert-scheduler"),
+                "history": reverse("alert-history"),
+                "maintenanceComplete": reverse("maintenance-complete", args=[ID]),
+                "maintenanceAdmin": reverse("admin:maintenance_maintenance_change", args=[ID]),
+                "subscriptions": reverse("subscription-list"),
             },
             "labels": {
                 "priority": dict(Priority.choices),
                 "kind": dict(AlertKind.choices),
                 "runStatus": dict(RunStatus.choices),
                 "trigger": dict(RunTrigger.choices),
+                "event": dict(EventKind.choices),
+                "channel": dict(Channel.choices),
+                "mode": dict(SubscriptionMode.choices),
+                "notificationStatus": dict(NotificationStatus.choices),
             },
         }
         return context

@@ -347,7 +347,7 @@ METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 ALERTS_HEARTBEAT_URL = env.str("ALERTS_HEARTBEAT_URL", default="")
 
 # The dashboard at / reloads its data this often, in seconds (at least 1).
-DASHBOARD_REFRESH_SECONDS = env.int("DASHBOARD_REFRESH_SECONDS", default=30)
+DASHBOARD_REFRESH_SECONDS = env.int("DASHBOARD_REFRESH_SECONDS", default=10)
 
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
 # Only the API answers cross-origin requests (a dashboard served elsewhere).

@@ -43,6 +43,7 @@ ALERT_FIELDS = [
     "acknowledged_by",
     "snoozed_until",
     "snooze_reason",
+    "maintenance_title",
 ]
 
 
@@ -120,6 +121,7 @@ def test_alert_object_has_exactly_the_fields_of_the_design(manager_client, fleet
         "acknowledged_by": None,
         "snoozed_until": None,
         "snooze_reason": "",
+        "maintenance_title": "Seal",
     }
 
 

@@ -34,6 +34,7 @@ ALERT_FIELDS = [
     "acknowledged_by",
     "snoozed_until",
     "snooze_reason",
+    "maintenance_title",
 ]
 
 
@@ -79,6 +80,13 @@ class AlertSerializer(ModelSerializer):
     )
     snooze_reason = CurrentSnoozeReasonField(
         source=CURRENT_SNOOZE_REASON, read_only=True, help_text="Why it was snoozed; empty when not snoozed."
+    )
+    maintenance_title = serializers.CharField(
+        source="maintenance.title",
+        read_only=True,
+        allow_null=True,
+        default=None,
+        help_text="The maintenance's title; null for an alert about the asset itself.",
     )
 
     class Meta:
@@ -207,6 +215,20 @@ class SnoozeSerializer(serializers.Serializer):
     )
     reason = serializers.CharField(
         max_length=255, required=False, help_text="Why not now (optional; not empty when given)."
+    )
+
+
+class HistoryQuerySerializer(serializers.Serializer):
+    days = serializers.IntegerField(
+        min_value=1, max_value=365, default=30, help_text="How many days, ending today (1 to 365)."
+    )
+
+
+class HistoryDaySerializer(serializers.Serializer):
+    date = serializers.DateField(help_text="A local day of the site's time zone.")
+    total = serializers.IntegerField(help_text="Alerts active at the end of that day (now, for today).")
+    by_priority = _counters("HistoryCountByPriority", Priority.values)(
+        help_text="The same, by the alerts' current priority."
     )
 
 

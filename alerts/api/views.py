@@ -18,6 +18,8 @@ from alerts.api.serializers import (
     GenerationErrorSerializer,
     GenerationResponseSerializer,
     GenerationRunSerializer,
+    HistoryDaySerializer,
+    HistoryQuerySerializer,
     MarkedSerializer,
     SchedulerStatusSerializer,
     SnoozeSerializer,
@@ -26,18 +28,27 @@ from alerts.choices import RunStatus, RunTrigger
 from alerts.filtersets import AlertFilterSet, GenerationRunFilterSet
 from alerts.models import URGENCY_ORDER, Alert, AlertEvent, GenerationRun
 from alerts.scheduling import CRONTAB_STATE_MAX_AGE, scheduler_status
-from alerts.selectors import alert_stats, with_current_snooze
+from alerts.selectors import active_history, alert_stats, alerts_version, with_current_snooze
+from alertsite.api.conditional import ConditionalAlertsMixin
 from alertsite.api.filters import MAX_ID
 from alertsite.api.schema import ErrorSerializer
 from alertsite.api.serializers import RowSerializer
 from alertsite.api.views import ReadOnlyModelViewSet
 
-# Model columns of the alert object; the others are joined (asset, assignee)
-# or annotated (the snooze, see `with_current_snooze`).
+# Model columns of the alert object; the others are joined (asset, assignee,
+# maintenance) or annotated (the snooze, see `with_current_snooze`).
 ALERT_COLUMNS = [
     name
     for name in ALERT_FIELDS
-    if name not in ("asset_code", "asset_name", "assignee_username", "snoozed_until", "snooze_reason")
+    if name
+    not in (
+        "asset_code",
+        "asset_name",
+        "assignee_username",
+        "snoozed_until",
+        "snooze_reason",
+        "maintenance_title",
+    )
 ]
 RECENT_RUNS = 50
 
@@ -66,10 +77,10 @@ def _person_action(summary: str, description: str, request=None) -> dict:
     ),
     retrieve=extend_schema(summary="One alert (active or resolved)"),
 )
-class AlertViewSet(ReadOnlyModelViewSet):
+class AlertViewSet(ConditionalAlertsMixin, ReadOnlyModelViewSet):
     queryset = (
-        Alert.objects.select_related("asset", "assignee")
-        .only(*ALERT_COLUMNS, "asset__code", "asset__name", "assignee__username")
+        Alert.objects.select_related("asset", "assignee", "maintenance")
+        .only(*ALERT_COLUMNS, "asset__code", "asset__name", "assignee__username", "maintenance__title")
         .order_by(*URGENCY_ORDER)
     )
     serializer_class = AlertSerializer
@@ -85,10 +96,17 @@ class AlertViewSet(ReadOnlyModelViewSet):
         "unsnooze": ["alerts.change_alert"],
         "generate": ["alerts.generate_alerts"],
         "stats": ["alerts.view_alert"],
+        "history": ["alerts.view_alert"],
         "events": ["alerts.view_alert"],
         # Is the periodic generation alive? Any authenticated user may look.
         "scheduler": [],
     }
+
+    # The dashboard polls these: `ETag`, and 304 while nothing changed (DESIGN §16).
+    conditional_actions = ("list", "stats", "history")
+
+    def version_parts(self) -> list:
+        return alerts_version()
 
     def get_queryset(self):
         return with_current_snooze(super().get_queryset(), now=timezone.now())
@@ -238,6 +256,29 @@ class AlertViewSet(ReadOnlyModelViewSet):
     @action(detail=False, methods=["get"], filterset_class=None, pagination_class=None)
     def stats(self, request):
         return Response(alert_stats())
+
+    @extend_schema(
+        summary="Active alerts by priority, day by day",
+        description=(
+            "For each of the last `days` local days (oldest first, today last), the alerts active at "
+            "the end of that day (now, for today), from their creation and resolution times, by "
+            "their current priority."
+        ),
+        parameters=[HistoryQuerySerializer],
+        responses=HistoryDaySerializer(many=True),
+    )
+    @action(detail=False, methods=["get"], filterset_class=None, pagination_class=None)
+    def history(self, request):
+        unknown = sorted(set(request.query_params) - {"days"})
+        if unknown:
+            return Response(
+                {name: [_("Unknown parameter. Valid parameters: days.")] for name in unknown},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        query = HistoryQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        series = active_history(days=query.validated_data["days"])
+        return Response(HistoryDaySerializer(series, many=True).data)
 
 
 @extend_schema_view(

@@ -17,6 +17,7 @@ import django_filters
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular import openapi
 from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework import permissions, serializers
 
 ERROR_CODES_DESCRIPTIONS = {
@@ -37,6 +38,22 @@ UNREADABLE_DESCRIPTION = _(
 RETRY_AFTER_HEADER = {
     "Retry-After": {"description": "Seconds to wait before retrying.", "schema": {"type": "integer"}},
 }
+NOT_MODIFIED_DESCRIPTION = _(
+    "Not modified: nothing changed since the version named in If-None-Match (no body)."
+)
+ETAG_HEADER = {
+    "ETag": {
+        "description": "The version of this answer; send it back in If-None-Match to be answered 304 "
+        "while nothing changed.",
+        "schema": {"type": "string"},
+    },
+}
+IF_NONE_MATCH_PARAMETER = OpenApiParameter(
+    "If-None-Match",
+    str,
+    OpenApiParameter.HEADER,
+    description="The ETag of the version held: a 304 without a body answers while it is current.",
+)
 VALIDATION_ERROR_SCHEMA = {
     "description": (
         "Messages per field or query parameter (`non_field_errors` for the whole input), "
@@ -69,6 +86,18 @@ class AutoSchema(openapi.AutoSchema):
         # The list answers an array or, with limit/offset, a page.
         return f"{serializer_name}ListOrPage"
 
+    def get_override_parameters(self):
+        parameters = super().get_override_parameters()
+        if self._conditional():
+            parameters = [*parameters, IF_NONE_MATCH_PARAMETER]
+        return parameters
+
+    def _conditional(self) -> bool:
+        """An operation answering `ETag` and 304 (`alertsite.api.conditional`)."""
+        return self.method == "GET" and getattr(self.view, "action", None) in getattr(
+            self.view, "conditional_actions", ()
+        )
+
     def get_filter_backends(self):
         # Extra list-level actions (e.g. `read-all`) take the list's filters too.
         if getattr(self.view, "action", None) in getattr(self.view, "filtered_actions", ()):
@@ -97,6 +126,9 @@ class AutoSchema(openapi.AutoSchema):
             responses["400"]["description"] = str(
                 INPUT_ERROR_DESCRIPTION if takes_input else UNREADABLE_DESCRIPTION
             )
+        if self._conditional():
+            responses["200"]["headers"] = {**responses["200"].get("headers", {}), **ETAG_HEADER}
+            responses["304"] = {"description": str(NOT_MODIFIED_DESCRIPTION), "headers": ETAG_HEADER}
         for code in self._error_codes(has_body=has_body):
             response = self._get_response_for_code(ErrorSerializer, code)
             response["description"] = str(ERROR_CODES_DESCRIPTIONS[code])
