@@ -93,7 +93,9 @@ def test_default_is_thirty_days(technician_client):
     assert series[-1]["date"] == "2026-06-15"
 
 
-@pytest.mark.parametrize("query", ["?days=0", "?days=366", "?days=-1", "?days=ten", "?days=1.5", "?weeks=2"])
+@pytest.mark.parametrize(
+    "query", ["?days=0", "?days=366", "?days=-1", "?days=ten", "?days=1.5", "?weeks=2", "?days=7&days=30"]
+)
 def test_days_out_of_range_is_a_400_naming_the_parameter(technician_client, query):
     response = technician_client.get(f"/api/alerts/history{query}")
 

@@ -275,6 +275,8 @@ class AlertViewSet(ConditionalAlertsMixin, ReadOnlyModelViewSet):
                 {name: [_("Unknown parameter. Valid parameters: days.")] for name in unknown},
                 status=status.HTTP_400_BAD_REQUEST,
             )
+        if len(request.query_params.getlist("days")) > 1:
+            return Response({"days": [_("Give this parameter once.")]}, status=status.HTTP_400_BAD_REQUEST)
         query = HistoryQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         series = active_history(days=query.validated_data["days"])
