@@ -74,6 +74,7 @@ class AlertViewSet(ReadOnlyModelViewSet):
     )
     serializer_class = AlertSerializer
     filterset_class = AlertFilterSet
+    csv_export = "alerts"
     filtered_actions = ("read_all",)
     action_permissions = {
         "read": ["alerts.change_alert"],
