@@ -6,24 +6,27 @@ the rules' rows and merge them into `alerts_alert` exactly as a generation does
 (create, update with the unread-on-escalation rule, resolve).
 
 API floor: bare Django views without authentication, permissions, filters or
-DRF: the same rows fetched with `values()` and dumped with orjson. Mounted only
-by `bench.urls`.
+DRF: the same rows fetched with `values()` and dumped with orjson (the CSV
+export: a server-side cursor and csv.writer). Mounted only by `bench.urls`.
 """
 
+import csv
 import datetime
+import io
 import time
 
 import orjson
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Count, F, Q
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from alerts.choices import AlertKind, Priority
 from alerts.models import Alert
+from maintenance.models import Maintenance
 
 # The alert object of the API, with the asset's code and name.
 ALERT_VALUES = (
@@ -134,6 +137,66 @@ def alert_read(request, pk: int):
     if row is None:
         raise Http404
     return _json(row)
+
+
+# The maintenance object of the API, as columns.
+MAINTENANCE_COLUMNS = {
+    "id": "id",
+    "asset": "asset_id",
+    "asset_code": "asset__code",
+    "asset_name": "asset__name",
+    "title": "title",
+    "description": "description",
+    "kind": "kind",
+    "status": "status",
+    "scheduled_date": "scheduled_date",
+    "completed_at": "completed_at",
+    "assigned_to": "assigned_to_id",
+    "assigned_to_username": "assigned_to__username",
+    "plan": "plan_id",
+    "created_at": "created_at",
+    "updated_at": "updated_at",
+}
+CSV_CHUNK_ROWS = 1000
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    if value is True or value is False:
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return str(value)
+
+
+@require_GET
+def maintenance_csv(request):
+    """The maintenances by scheduled date as CSV: one server-side cursor, csv.writer, no DRF.
+
+    `scheduled_before` narrows them, as the product's filter does.
+    """
+    rows = Maintenance.objects.order_by("scheduled_date", "id")
+    if "scheduled_before" in request.GET:
+        rows = rows.filter(scheduled_date__lte=request.GET["scheduled_before"])
+    sql, params = rows.values_list(*MAINTENANCE_COLUMNS.values()).query.sql_with_params()
+
+    def body():
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(MAINTENANCE_COLUMNS)
+        with connection.chunked_cursor() as cursor:
+            cursor.execute(sql, params)
+            while chunk := cursor.fetchmany(CSV_CHUNK_ROWS):
+                writer.writerows([_cell(value) for value in row] for row in chunk)
+                yield buffer.getvalue().encode()
+                buffer.seek(0)
+                buffer.truncate()
+        yield buffer.getvalue().encode()
+
+    return StreamingHttpResponse(body(), content_type="text/csv; charset=utf-8")
 
 
 # The rules of DESIGN §3 as one SELECT, with the columns of alerts_alert.

@@ -33,6 +33,8 @@ import urllib.request
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from bench.export import EXPORT_ROWS, measure_export
+
 logger = logging.getLogger("bench")
 
 BENCH_DIR = Path(__file__).resolve().parent
@@ -42,6 +44,8 @@ PYTHON = sys.executable
 SCALES = {
     "tiny": (100, 1_000),
     "small": (1_000, 10_000),
+    # The smallest scale with the 100,000 maintenances of the CSV export figure.
+    "medium": (10_000, 100_000),
     "default": (100_000, 1_000_000),
 }
 DEFAULT_PG_URL = "postgres://postgres@127.0.0.1:5432/alertsite_bench"
@@ -657,6 +661,8 @@ def measure_api(env: dict[str, str], seconds: float, warmup: float) -> dict:
             active = park_alerts(connection, LIST_ACTIVE)
             logger.info("API with %d active alerts", active)
             run("list_full", f"{active:,} active alerts", "/api/alerts", "/bench/floor/alerts")
+            logger.info("CSV export of %d maintenances", EXPORT_ROWS)
+            results["export"] = measure_export(server.base, token, server.process.pid, EXPORT_ROWS)
         finally:
             server.stop()
             unpark_alerts(connection)
@@ -724,6 +730,36 @@ def api_figures(results: dict) -> list[Figure]:
     return figures
 
 
+def export_figures(export: dict | None) -> list[Figure]:
+    if export is None:
+        return []
+    name = f"CSV export [{export['condition']}]"
+    product, floor_cell = export["product"], export["floor"]
+    mib = 1024 * 1024
+    figures = [
+        Figure(f"{name} time", product["seconds"], "s", floor_cell["seconds"]),
+        Figure(f"{name} throughput", product["rows_per_second"], "rows/s", floor_cell["rows_per_second"]),
+        Figure(
+            f"{name} Python peak while streaming (tracemalloc)",
+            product["tracemalloc_peak_bytes"] / mib,
+            "MiB",
+            floor_cell["tracemalloc_peak_bytes"] / mib,
+            "≤ 16 MiB",
+            product["tracemalloc_peak_bytes"] <= 16 * mib,
+        ),
+    ]
+    if product["worker_rss_growth_bytes"] is not None:
+        figures.append(
+            Figure(
+                f"{name} gunicorn worker RSS growth",
+                product["worker_rss_growth_bytes"] / mib,
+                "MiB",
+                floor_cell["worker_rss_growth_bytes"] / mib,
+            )
+        )
+    return figures
+
+
 # ----------------------------------------------------------------- report
 
 
@@ -786,7 +822,8 @@ def main(argv: list[str] | None = None) -> None:
         "--scale",
         choices=sorted(SCALES),
         default="default",
-        help="default: 100,000 assets / 1,000,000 maintenances; small: 1,000 / 10,000; tiny: 100 / 1,000.",
+        help="default: 100,000 assets / 1,000,000 maintenances; medium: 10,000 / 100,000; "
+        "small: 1,000 / 10,000; tiny: 100 / 1,000.",
     )
     parser.add_argument(
         "--db", choices=["postgres", "sqlite"], default="postgres", help="Database (default: postgres)."
@@ -829,7 +866,7 @@ def main(argv: list[str] | None = None) -> None:
     api = None
     if not args.skip_api:
         api = measure_api(env, duration, warmup=max(1, min(2, round(duration / 3))))
-        figures += api_figures(api)
+        figures += api_figures(api) + export_figures(api.get("export"))
 
     from alerts.models import Alert
 

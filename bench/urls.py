@@ -8,6 +8,7 @@ urlpatterns = [
     path("bench/floor/alerts", floor.alert_list),
     path("bench/floor/alerts/stats", floor.alert_stats),
     path("bench/floor/alerts/<int:pk>/read", floor.alert_read),
+    path("bench/floor/maintenances.csv", floor.maintenance_csv),
     path("", include("alertsite.urls")),
 ]
 

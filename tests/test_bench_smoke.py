@@ -4,7 +4,9 @@ No timing is asserted: only that the pieces run and that the floors do the
 same work as the product (same counts, same rows).
 """
 
+import csv
 import datetime
+import io
 from io import StringIO
 
 import pytest
@@ -14,7 +16,7 @@ from django.utils import timezone
 
 from alerts.models import Alert
 from alerts.services import generate_alerts
-from bench import floor, probe, runner
+from bench import export, floor, probe, runner
 from maintenance.models import Maintenance
 
 pytestmark = pytest.mark.django_db
@@ -85,6 +87,36 @@ def test_the_api_floor_serves_the_products_rows(fleet, manager_client):
     assert [row["id"] for row in floor_page["results"]] == [row["id"] for row in product_page["results"]]
     assert floor_stats == product_stats
     assert read["id"] == alert_id and read["is_read"] is True
+
+
+@override_settings(ROOT_URLCONF="bench.urls")
+def test_the_export_floor_serves_the_products_rows_and_columns(fleet, manager_client):
+    date, count = export.cutoff(100)
+    query = f"scheduled_before={date}"
+
+    floor_body = b"".join(Client().get(f"/bench/floor/maintenances.csv?{query}").streaming_content)
+    product_body = manager_client.get(f"/api/maintenances?{query}&format=csv").streamed_body
+    floor_rows = list(csv.reader(io.StringIO(floor_body.decode(), newline="")))
+    product_rows = list(csv.reader(io.StringIO(product_body.decode(), newline="")))
+
+    assert 100 <= count < 300
+    assert floor_rows[0] == product_rows[0]
+    assert len(floor_rows) == len(product_rows) == count + 1
+    assert [row[0] for row in floor_rows] == [row[0] for row in product_rows]
+
+
+def test_export_figures_read_the_export_cells():
+    cell = {
+        "seconds": 2.0,
+        "rows_per_second": 50_000.0,
+        "tracemalloc_peak_bytes": 4 * 1024 * 1024,
+        "worker_rss_growth_bytes": 1024 * 1024,
+    }
+    figures = runner.export_figures({"condition": "100,000 maintenances", "product": cell, "floor": cell})
+
+    assert [figure.unit for figure in figures] == ["s", "rows/s", "MiB", "MiB"]
+    assert figures[2].passed is True
+    assert runner.export_figures(None) == []
 
 
 def test_the_table_shows_value_floor_ratio_and_result():
