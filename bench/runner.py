@@ -242,8 +242,12 @@ def vacuum(connection, *tables: str) -> None:
 def reset_alerts(connection) -> None:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute("TRUNCATE alerts_alertevent, alerts_alert, alerts_generationrun")
+            # Notifications refer to the events they announce.
+            cursor.execute(
+                "TRUNCATE alerts_notification, alerts_alertevent, alerts_alert, alerts_generationrun"
+            )
         else:
+            cursor.execute("DELETE FROM alerts_notification")
             cursor.execute("DELETE FROM alerts_alertevent")
             cursor.execute("DELETE FROM alerts_alert")
             cursor.execute("DELETE FROM alerts_generationrun")
