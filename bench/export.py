@@ -51,10 +51,22 @@ def rss_bytes(pid: int) -> int:
     return 0
 
 
+def cpu_ticks(pid: int) -> int:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0
+    return int(fields[11]) + int(fields[12])  # utime + stime
+
+
 def over_http(base: str, path: str, token: str | None, master: int) -> dict:
-    """Seconds to read the whole body, its size and rows, and the serving worker's RSS growth."""
+    """Seconds to read the whole body and its size; the peak RSS of the worker that served it, and its growth.
+
+    The serving worker is the one that spent the most CPU meanwhile.
+    """
     pids = worker_pids(master)
     before = {pid: rss_bytes(pid) for pid in pids}
+    ticks = {pid: cpu_ticks(pid) for pid in pids}
     peak = dict(before)
     done = threading.Event()
 
@@ -69,19 +81,22 @@ def over_http(base: str, path: str, token: str | None, master: int) -> dict:
     request = urllib.request.Request(f"{base}{path}")
     if token:
         request.add_header("Authorization", f"Bearer {token}")
-    size = lines = 0
+    size = 0
     started = time.perf_counter()
     try:
         with urllib.request.urlopen(request, timeout=600) as response:
             while chunk := response.read(1 << 16):
                 size += len(chunk)
-                lines += chunk.count(b"\n")
     finally:
         seconds = time.perf_counter() - started
         done.set()
         sampler.join()
-    growth = max((peak[pid] - before[pid] for pid in pids), default=None)
-    return {"seconds": seconds, "bytes": size, "lines": lines, "worker_rss_growth_bytes": growth}
+    cell = {"seconds": seconds, "bytes": size, "worker_peak_rss_bytes": None, "worker_rss_growth_bytes": None}
+    if pids:
+        served = max(pids, key=lambda pid: cpu_ticks(pid) - ticks[pid])
+        cell["worker_peak_rss_bytes"] = peak[served]
+        cell["worker_rss_growth_bytes"] = peak[served] - before[served]
+    return cell
 
 
 def in_process(path: str, token: str | None) -> dict:

@@ -109,12 +109,13 @@ def test_export_figures_read_the_export_cells():
     cell = {
         "seconds": 2.0,
         "rows_per_second": 50_000.0,
-        "tracemalloc_peak_bytes": 4 * 1024 * 1024,
-        "worker_rss_growth_bytes": 1024 * 1024,
+        "tracemalloc_peak_bytes": 4_000_000,
+        "worker_peak_rss_bytes": 80_000_000,
+        "worker_rss_growth_bytes": 1_000_000,
     }
     figures = runner.export_figures({"condition": "100,000 maintenances", "product": cell, "floor": cell})
 
-    assert [figure.unit for figure in figures] == ["s", "rows/s", "MiB", "MiB"]
+    assert [figure.unit for figure in figures] == ["s", "rows/s", "MB", "MB", "MB"]
     assert figures[2].passed is True
     assert runner.export_figures(None) == []
 
