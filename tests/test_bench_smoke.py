@@ -7,6 +7,7 @@ same work as the product (same counts, same rows).
 import csv
 import datetime
 import io
+import re
 from io import StringIO
 
 import pytest
@@ -16,7 +17,7 @@ from django.utils import timezone
 
 from alerts.models import Alert
 from alerts.services import generate_alerts
-from bench import export, floor, probe, runner
+from bench import export, floor, probe, profile, runner
 from maintenance.models import Maintenance
 
 pytestmark = pytest.mark.django_db
@@ -166,3 +167,16 @@ def test_api_figures_read_wrk_cells():
     assert (limit.value, limit.floor, limit.passed) == (5.0, 2.0, True)
     assert figures["GET /api/alerts/stats [10 active alerts] throughput, c=8"].passed is True
     assert len(figures) == 6 * len(runner.API_TARGETS)
+
+
+@override_settings(ALLOWED_HOSTS=["localhost"])
+def test_the_request_profile_prints_every_layer_and_the_statements(fleet, manager, capsys):
+    generate_alerts()
+
+    profile.main(["--requests", "3"])
+
+    out = capsys.readouterr().out
+    assert "/api/alerts?limit=50 as manager" in out
+    assert re.search(r"\n[1-9][0-9]* SQL statements:\n  SELECT", out)
+    for label, _suffix, _name in profile.LAYERS:
+        assert label in out
