@@ -24,8 +24,8 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from alerts.choices import AlertKind, Priority
-from alerts.models import Alert
+from alerts.choices import AlertKind, Priority, RunStatus
+from alerts.models import Alert, GenerationRun
 from maintenance.models import Maintenance
 
 # The alert object of the API, with the asset's code and name.
@@ -137,6 +137,55 @@ def alert_read(request, pk: int):
     if row is None:
         raise Http404
     return _json(row)
+
+
+@require_GET
+def metrics(request):
+    """The gauges of `/metrics` from the same three queries, written as text by hand (no token check)."""
+    now = timezone.now()
+    active = dict.fromkeys(((p, k) for p in Priority.values for k in AlertKind.values), 0)
+    unread = acknowledged = snoozed = 0
+    rows = (
+        Alert.objects.filter(is_active=True)
+        .order_by()
+        .values_list("priority", "kind")
+        .annotate(
+            total=Count("id"),
+            unread=Count("id", filter=Q(is_read=False)),
+            acknowledged=Count("id", filter=Q(acknowledged_at__isnull=False)),
+            snoozed=Count("id", filter=Q(snoozed_until__gt=now)),
+        )
+    )
+    for priority, kind, total, unread_count, acknowledged_count, snoozed_count in rows:
+        active[priority, kind] += total
+        unread += unread_count
+        acknowledged += acknowledged_count
+        snoozed += snoozed_count
+    last = (
+        GenerationRun.objects.filter(status=RunStatus.SUCCESS)
+        .order_by("-started_at", "-id")
+        .values_list("started_at", "finished_at", "duration_ms")
+        .first()
+    )
+    runs = dict.fromkeys(RunStatus.values, 0)
+    runs.update(
+        GenerationRun.objects.filter(started_at__gt=now - datetime.timedelta(hours=24))
+        .order_by()
+        .values_list("status")
+        .annotate(total=Count("id"))
+    )
+    finished = (last[1] or last[0]).timestamp() if last else 0
+    lines = [f'alertsite_alerts_active{{kind="{k}",priority="{p}"}} {v}' for (p, k), v in active.items()]
+    lines += [
+        f"alertsite_alerts_unread {unread}",
+        f"alertsite_alerts_acknowledged {acknowledged}",
+        f"alertsite_alerts_snoozed {snoozed}",
+        f"alertsite_generation_last_success_timestamp_seconds {finished}",
+    ]
+    if last and last[2] is not None:
+        lines.append(f"alertsite_generation_last_duration_seconds {last[2] / 1000}")
+    lines += [f'alertsite_generation_runs_last_24h{{status="{status}"}} {v}' for status, v in runs.items()]
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
 
 
 # The maintenance object of the API, as columns.

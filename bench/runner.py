@@ -66,6 +66,7 @@ CONCURRENCIES = (1, 8)
 # scanning all 100,000 of them instead of fetching its 1,000.
 PG_SETTINGS = {"random_page_cost": "1.1"}
 BENCH_USER = "manager"
+METRICS_TOKEN = "bench-metrics-token"
 
 
 @dataclass
@@ -119,6 +120,7 @@ def bench_environment(url: str) -> dict[str, str]:
             "LOG_LEVEL": "WARNING",
             "DJANGO_LOG_LEVEL": "WARNING",
             "JWT_ACCESS_MINUTES": "240",
+            "METRICS_TOKEN": METRICS_TOKEN,
             "PYTHONPATH": str(PROJECT_DIR),
         }
     )
@@ -514,7 +516,10 @@ class Server:
         if token:
             request.add_header("Authorization", f"Bearer {token}")
         with urllib.request.urlopen(request, timeout=60) as response:
-            return json.loads(response.read())
+            body = response.read()
+            if response.headers.get_content_type() == "application/json":
+                return json.loads(body)
+            return body.decode()
 
 
 def wrk(url: str, *, connections: int, seconds: float, token: str | None, script_args=()) -> dict:
@@ -594,10 +599,19 @@ def measure_api(env: dict[str, str], seconds: float, warmup: float) -> dict:
         try:
 
             def run(
-                name: str, condition: str, product_path: str, floor_path: str, method: str = "GET", ids=None
+                name: str,
+                condition: str,
+                product_path: str,
+                floor_path: str,
+                method: str = "GET",
+                ids=None,
+                product_token: str = token,
             ):
                 cells = {"condition": condition}
-                for variant, path, auth in (("product", product_path, token), ("floor", floor_path, None)):
+                for variant, path, auth in (
+                    ("product", product_path, product_token),
+                    ("floor", floor_path, None),
+                ):
                     script_args: tuple = ()
                     pools = {}
                     if ids is not None:
@@ -662,6 +676,13 @@ def measure_api(env: dict[str, str], seconds: float, warmup: float) -> dict:
             active = park_alerts(connection, STATS_ACTIVE)
             logger.info("API with %d active alerts", active)
             run("stats", f"{active:,} active alerts", "/api/alerts/stats", "/bench/floor/alerts/stats")
+            run(
+                "metrics",
+                f"{active:,} active alerts",
+                "/metrics",
+                "/bench/floor/metrics",
+                product_token=METRICS_TOKEN,
+            )
             active = park_alerts(connection, LIST_ACTIVE)
             logger.info("API with %d active alerts", active)
             run("list_full", f"{active:,} active alerts", "/api/alerts", "/bench/floor/alerts")
@@ -689,6 +710,7 @@ API_TARGETS = {
     "list_full": ("GET /api/alerts (full list)", 40),
     "stats": ("GET /api/alerts/stats", 10),
     "read": ("POST /api/alerts/{id}/read", None),
+    "metrics": ("GET /metrics (Prometheus scrape)", None),
 }
 
 

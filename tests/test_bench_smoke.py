@@ -106,6 +106,27 @@ def test_the_export_floor_serves_the_products_rows_and_columns(fleet, manager_cl
     assert [row[0] for row in floor_rows] == [row[0] for row in product_rows]
 
 
+def samples(text: str) -> dict[str, float]:
+    return {
+        line.rsplit(" ", 1)[0]: float(line.rsplit(" ", 1)[1])
+        for line in text.splitlines()
+        if line and not line.startswith("#")
+    }
+
+
+@override_settings(ROOT_URLCONF="bench.urls", METRICS_TOKEN="scrape")
+def test_the_metrics_floor_answers_the_products_figures(fleet):
+    generate_alerts()
+    Alert.objects.filter(pk__in=Alert.objects.order_by("pk").values("pk")[:2]).update(is_read=True)
+
+    floor_figures = samples(Client().get("/bench/floor/metrics").content.decode())
+    product_figures = samples(Client().get("/metrics", HTTP_AUTHORIZATION="Bearer scrape").content.decode())
+
+    assert floor_figures["alertsite_alerts_unread"] == product_figures["alertsite_alerts_unread"] > 0
+    assert len(floor_figures) > 12
+    assert {name: product_figures.get(name) for name in floor_figures} == floor_figures
+
+
 def test_export_figures_read_the_export_cells():
     cell = {
         "seconds": 2.0,
