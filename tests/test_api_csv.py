@@ -273,3 +273,21 @@ def test_a_long_export_streams_in_constant_memory(manager):
     assert large_size > 3.5 * small_size
     # Four times the rows, about the same memory: one chunk at a time.
     assert large_peak < 1.5 * small_peak, (small_peak, large_peak)
+
+
+def test_the_schema_documents_csv_on_the_two_lists_only(api_client):
+    schema = api_client.get("/api/schema/?format=json").json()
+
+    for path in ("/api/alerts/", "/api/maintenances/"):
+        operation = schema["paths"][path]["get"]
+        assert operation["responses"]["200"]["content"]["text/csv"]["schema"]["type"] == "string"
+        assert all(
+            list(response.get("content", {})) in ([], ["application/json"])
+            for code, response in operation["responses"].items()
+            if code != "200"
+        )
+        (format_parameter,) = [p for p in operation["parameters"] if p["name"] == "format"]
+        assert format_parameter["schema"]["enum"] == ["csv", "json"]
+    assets = schema["paths"]["/api/assets/"]["get"]
+    assert list(assets["responses"]["200"]["content"]) == ["application/json"]
+    assert "text/csv" not in str(schema["paths"]["/api/alerts/{id}/"])
