@@ -56,16 +56,17 @@ class RowListModelMixin:
     (its most recent rows). Any other plain array holds at most `API_MAX_LIST`
     rows, streamed in chunks; beyond that it is a 400 asking for `limit`,
     never a list silently cut short.
-
-    A view naming `csv_export` (the file name's stem) also answers its list as
-    CSV, for `?format=csv` or `Accept: text/csv`: the same filters and columns,
-    streamed through the same chunks. The CSV is not capped by `API_MAX_LIST`:
-    the cap protects clients that parse a JSON array whole, while a CSV export
-    is written and read row by row, in constant memory on both sides.
-    `limit`/`offset` give that page of rows as CSV (without the page's counts).
     """
 
     unpaginated_limit: int | None = None
+    # A view naming `csv_export` (the file name's stem) also answers its list
+    # as CSV, for `?format=csv` or `Accept: text/csv`: the same filters and
+    # columns, streamed through the same chunks. The CSV is not capped by
+    # `API_MAX_LIST`: the cap protects clients that parse a JSON array whole,
+    # while a CSV export is written and read row by row, in constant memory on
+    # both sides. `limit`/`offset` give that page of rows as CSV (without the
+    # page's counts). (Not in the docstring: drf-spectacular shows a viewset's
+    # inherited docstring as its operations' description.)
     csv_export: str | None = None
 
     def get_renderers(self):
