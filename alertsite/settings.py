@@ -362,6 +362,7 @@ REST_FRAMEWORK = {
     # empty fields quietly mean null.
     "DEFAULT_PARSER_CLASSES": ["alertsite.api.parsers.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "alertsite.api.pagination.OptionalLimitOffsetPagination",
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "alertsite.api.negotiation.ContentNegotiation",
     "DEFAULT_SCHEMA_CLASS": "alertsite.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "alertsite.api.exceptions.exception_handler",
     # Slows password guessing on the token endpoint (per client address).

@@ -6,24 +6,27 @@ the rules' rows and merge them into `alerts_alert` exactly as a generation does
 (create, update with the unread-on-escalation rule, resolve).
 
 API floor: bare Django views without authentication, permissions, filters or
-DRF: the same rows fetched with `values()` and dumped with orjson. Mounted only
-by `bench.urls`.
+DRF: the same rows fetched with `values()` and dumped with orjson (the CSV
+export: a server-side cursor and csv.writer). Mounted only by `bench.urls`.
 """
 
+import csv
 import datetime
+import io
 import time
 
 import orjson
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Count, F, Q
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from alerts.choices import AlertKind, Priority
-from alerts.models import Alert
+from alerts.choices import AlertKind, Priority, RunStatus
+from alerts.models import Alert, GenerationRun
+from maintenance.models import Maintenance
 
 # The alert object of the API, with the asset's code and name.
 ALERT_VALUES = (
@@ -134,6 +137,104 @@ def alert_read(request, pk: int):
     if row is None:
         raise Http404
     return _json(row)
+
+
+@require_GET
+def metrics(request):
+    """The gauges of `/metrics` from the same three queries, written as text by hand (no token check)."""
+    now = timezone.now()
+    active = dict.fromkeys(((p, k) for p in Priority.values for k in AlertKind.values), 0)
+    unread = acknowledged = snoozed = 0
+    rows = (
+        Alert.objects.filter(is_active=True)
+        .order_by()
+        .values_list("priority", "kind")
+        .annotate(
+            total=Count("id"),
+            unread=Count("id", filter=Q(is_read=False)),
+            acknowledged=Count("id", filter=Q(acknowledged_at__isnull=False)),
+            snoozed=Count("id", filter=Q(snoozed_until__gt=now)),
+        )
+    )
+    for priority, kind, total, unread_count, acknowledged_count, snoozed_count in rows:
+        active[priority, kind] += total
+        unread += unread_count
+        acknowledged += acknowledged_count
+        snoozed += snoozed_count
+    last = (
+        GenerationRun.objects.filter(status=RunStatus.SUCCESS)
+        .order_by("-started_at", "-id")
+        .values_list("started_at", "finished_at", "duration_ms")
+        .first()
+    )
+    runs = dict.fromkeys(RunStatus.values, 0)
+    runs.update(
+        GenerationRun.objects.filter(started_at__gt=now - datetime.timedelta(hours=24))
+        .order_by()
+        .values_list("status")
+        .annotate(total=Count("id"))
+    )
+    finished = (last[1] or last[0]).timestamp() if last else 0
+    lines = [f'alertsite_alerts_active{{kind="{k}",priority="{p}"}} {v}' for (p, k), v in active.items()]
+    lines += [
+        f"alertsite_alerts_unread {unread}",
+        f"alertsite_alerts_acknowledged {acknowledged}",
+        f"alertsite_alerts_snoozed {snoozed}",
+        f"alertsite_generation_last_success_timestamp_seconds {finished}",
+    ]
+    if last and last[2] is not None:
+        lines.append(f"alertsite_generation_last_duration_seconds {last[2] / 1000}")
+    lines += [f'alertsite_generation_runs_last_24h{{status="{status}"}} {v}' for status, v in runs.items()]
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
+
+
+# The maintenance object of the API, as columns.
+MAINTENANCE_COLUMNS = {
+    "id": "id",
+    "asset": "asset_id",
+    "asset_code": "asset__code",
+    "asset_name": "asset__name",
+    "title": "title",
+    "description": "description",
+    "kind": "kind",
+    "status": "status",
+    "scheduled_date": "scheduled_date",
+    "completed_at": "completed_at",
+    "assigned_to": "assigned_to_id",
+    "assigned_to_username": "assigned_to__username",
+    "plan": "plan_id",
+    "created_at": "created_at",
+    "updated_at": "updated_at",
+}
+CSV_CHUNK_ROWS = 1000
+
+
+@require_GET
+def maintenance_csv(request):
+    """The maintenances by scheduled date as CSV: a server-side cursor straight into csv.writer.
+
+    No DRF, no per-cell work (values as `str()` spells them, no formula
+    escaping); `scheduled_before` narrows them as the product's filter does.
+    """
+    rows = Maintenance.objects.order_by("scheduled_date", "id")
+    if "scheduled_before" in request.GET:
+        rows = rows.filter(scheduled_date__lte=request.GET["scheduled_before"])
+    sql, params = rows.values_list(*MAINTENANCE_COLUMNS.values()).query.sql_with_params()
+
+    def body():
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(MAINTENANCE_COLUMNS)
+        with connection.chunked_cursor() as cursor:
+            cursor.execute(sql, params)
+            while chunk := cursor.fetchmany(CSV_CHUNK_ROWS):
+                writer.writerows(chunk)
+                yield buffer.getvalue().encode()
+                buffer.seek(0)
+                buffer.truncate()
+        yield buffer.getvalue().encode()
+
+    return StreamingHttpResponse(body(), content_type="text/csv; charset=utf-8")
 
 
 # The rules of DESIGN §3 and §14 (the meter side) as one SELECT, with the columns of alerts_alert.

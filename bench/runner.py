@@ -33,6 +33,8 @@ import urllib.request
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from bench.export import EXPORT_ROWS, measure_export
+
 logger = logging.getLogger("bench")
 
 BENCH_DIR = Path(__file__).resolve().parent
@@ -42,6 +44,8 @@ PYTHON = sys.executable
 SCALES = {
     "tiny": (100, 1_000),
     "small": (1_000, 10_000),
+    # The smallest scale with the 100,000 maintenances of the CSV export figure.
+    "medium": (10_000, 100_000),
     "default": (100_000, 1_000_000),
 }
 DEFAULT_PG_URL = "postgres://postgres@127.0.0.1:5432/alertsite_bench"
@@ -62,6 +66,7 @@ CONCURRENCIES = (1, 8)
 # scanning all 100,000 of them instead of fetching its 1,000.
 PG_SETTINGS = {"random_page_cost": "1.1"}
 BENCH_USER = "manager"
+METRICS_TOKEN = "bench-metrics-token"
 
 
 @dataclass
@@ -115,6 +120,7 @@ def bench_environment(url: str) -> dict[str, str]:
             "LOG_LEVEL": "WARNING",
             "DJANGO_LOG_LEVEL": "WARNING",
             "JWT_ACCESS_MINUTES": "240",
+            "METRICS_TOKEN": METRICS_TOKEN,
             "PYTHONPATH": str(PROJECT_DIR),
         }
     )
@@ -238,8 +244,12 @@ def vacuum(connection, *tables: str) -> None:
 def reset_alerts(connection) -> None:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute("TRUNCATE alerts_alertevent, alerts_alert, alerts_generationrun")
+            # Notifications refer to the events they announce.
+            cursor.execute(
+                "TRUNCATE alerts_notification, alerts_alertevent, alerts_alert, alerts_generationrun"
+            )
         else:
+            cursor.execute("DELETE FROM alerts_notification")
             cursor.execute("DELETE FROM alerts_alertevent")
             cursor.execute("DELETE FROM alerts_alert")
             cursor.execute("DELETE FROM alerts_generationrun")
@@ -506,7 +516,10 @@ class Server:
         if token:
             request.add_header("Authorization", f"Bearer {token}")
         with urllib.request.urlopen(request, timeout=60) as response:
-            return json.loads(response.read())
+            body = response.read()
+            if response.headers.get_content_type() == "application/json":
+                return json.loads(body)
+            return body.decode()
 
 
 def wrk(url: str, *, connections: int, seconds: float, token: str | None, script_args=()) -> dict:
@@ -586,10 +599,19 @@ def measure_api(env: dict[str, str], seconds: float, warmup: float) -> dict:
         try:
 
             def run(
-                name: str, condition: str, product_path: str, floor_path: str, method: str = "GET", ids=None
+                name: str,
+                condition: str,
+                product_path: str,
+                floor_path: str,
+                method: str = "GET",
+                ids=None,
+                product_token: str = token,
             ):
                 cells = {"condition": condition}
-                for variant, path, auth in (("product", product_path, token), ("floor", floor_path, None)):
+                for variant, path, auth in (
+                    ("product", product_path, product_token),
+                    ("floor", floor_path, None),
+                ):
                     script_args: tuple = ()
                     pools = {}
                     if ids is not None:
@@ -654,9 +676,18 @@ def measure_api(env: dict[str, str], seconds: float, warmup: float) -> dict:
             active = park_alerts(connection, STATS_ACTIVE)
             logger.info("API with %d active alerts", active)
             run("stats", f"{active:,} active alerts", "/api/alerts/stats", "/bench/floor/alerts/stats")
+            run(
+                "metrics",
+                f"{active:,} active alerts",
+                "/metrics",
+                "/bench/floor/metrics",
+                product_token=METRICS_TOKEN,
+            )
             active = park_alerts(connection, LIST_ACTIVE)
             logger.info("API with %d active alerts", active)
             run("list_full", f"{active:,} active alerts", "/api/alerts", "/bench/floor/alerts")
+            logger.info("CSV export of %d maintenances", EXPORT_ROWS)
+            results["export"] = measure_export(server.base, token, server.process.pid, EXPORT_ROWS)
         finally:
             server.stop()
             unpark_alerts(connection)
@@ -679,6 +710,7 @@ API_TARGETS = {
     "list_full": ("GET /api/alerts (full list)", 40),
     "stats": ("GET /api/alerts/stats", 10),
     "read": ("POST /api/alerts/{id}/read", None),
+    "metrics": ("GET /metrics (Prometheus scrape)", None),
 }
 
 
@@ -724,13 +756,49 @@ def api_figures(results: dict) -> list[Figure]:
     return figures
 
 
+def export_figures(export: dict | None) -> list[Figure]:
+    if export is None:
+        return []
+    name = f"CSV export [{export['condition']}]"
+    product, floor_cell = export["product"], export["floor"]
+    mb = 1e6
+    figures = [
+        Figure(f"{name} time", product["seconds"], "s", floor_cell["seconds"]),
+        Figure(f"{name} throughput", product["rows_per_second"], "rows/s", floor_cell["rows_per_second"]),
+        Figure(
+            f"{name} Python peak while streaming (tracemalloc)",
+            product["tracemalloc_peak_bytes"] / mb,
+            "MB",
+            floor_cell["tracemalloc_peak_bytes"] / mb,
+            "≤ 16 MB",
+            product["tracemalloc_peak_bytes"] <= 16 * mb,
+        ),
+    ]
+    if product["worker_peak_rss_bytes"] is not None:
+        figures += [
+            Figure(
+                f"{name} peak RSS of the gunicorn worker",
+                product["worker_peak_rss_bytes"] / mb,
+                "MB",
+                floor_cell["worker_peak_rss_bytes"] / mb,
+            ),
+            Figure(
+                f"{name} RSS growth of the warm worker",
+                product["worker_rss_growth_bytes"] / mb,
+                "MB",
+                floor_cell["worker_rss_growth_bytes"] / mb,
+            ),
+        ]
+    return figures
+
+
 # ----------------------------------------------------------------- report
 
 
 def fmt(value: float | None, unit: str = "") -> str:
     if value is None:
         return "—"
-    if unit == "queries" or (unit in ("req/s", "MB") and value >= 10):
+    if unit == "queries" or (unit in ("req/s", "rows/s", "MB") and value >= 10):
         return f"{value:,.0f}"
     if unit == "ms":
         return f"{value:.1f} ms" if value >= 10 else f"{value:.2f} ms"
@@ -742,7 +810,7 @@ def fmt(value: float | None, unit: str = "") -> str:
 def markdown_table(figures: list[Figure]) -> str:
     lines = ["| Figure | Value | Floor | Ratio | Target | Result |", "|---|---|---|---|---|---|"]
     for figure in figures:
-        unit = f" {figure.unit}" if figure.unit in ("req/s", "MB", "queries") else ""
+        unit = f" {figure.unit}" if figure.unit in ("req/s", "rows/s", "MB", "queries") else ""
         ratio = f"{figure.ratio:.2f}×" if figure.ratio is not None else "—"
         result = {True: "pass", False: "**miss**", None: ""}[figure.passed]
         floor = fmt(figure.floor, figure.unit) + (unit if figure.floor is not None else "")
@@ -786,7 +854,8 @@ def main(argv: list[str] | None = None) -> None:
         "--scale",
         choices=sorted(SCALES),
         default="default",
-        help="default: 100,000 assets / 1,000,000 maintenances; small: 1,000 / 10,000; tiny: 100 / 1,000.",
+        help="default: 100,000 assets / 1,000,000 maintenances; medium: 10,000 / 100,000; "
+        "small: 1,000 / 10,000; tiny: 100 / 1,000.",
     )
     parser.add_argument(
         "--db", choices=["postgres", "sqlite"], default="postgres", help="Database (default: postgres)."
@@ -829,7 +898,7 @@ def main(argv: list[str] | None = None) -> None:
     api = None
     if not args.skip_api:
         api = measure_api(env, duration, warmup=max(1, min(2, round(duration / 3))))
-        figures += api_figures(api)
+        figures += api_figures(api) + export_figures(api.get("export"))
 
     from alerts.models import Alert
 

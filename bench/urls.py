@@ -8,6 +8,8 @@ urlpatterns = [
     path("bench/floor/alerts", floor.alert_list),
     path("bench/floor/alerts/stats", floor.alert_stats),
     path("bench/floor/alerts/<int:pk>/read", floor.alert_read),
+    path("bench/floor/maintenances.csv", floor.maintenance_csv),
+    path("bench/floor/metrics", floor.metrics),
     path("", include("alertsite.urls")),
 ]
 

@@ -124,8 +124,8 @@ def test_read_all_documents_the_list_filters(schema):
     list_params = {p["name"] for p in schema["paths"]["/api/alerts/"]["get"]["parameters"]}
     read_all_params = {p["name"] for p in schema["paths"]["/api/alerts/read-all/"]["post"]["parameters"]}
 
-    # The list is conditional (If-None-Match); read-all is an action.
-    assert read_all_params == list_params - {"limit", "offset", "If-None-Match"}
+    # The list is conditional (If-None-Match) and exports CSV (format); read-all is an action.
+    assert read_all_params == list_params - {"limit", "offset", "If-None-Match", "format"}
     assert {"priority", "kind", "is_read", "is_active", "asset", "maintenance"} <= read_all_params
 
 

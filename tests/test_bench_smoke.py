@@ -4,7 +4,10 @@ No timing is asserted: only that the pieces run and that the floors do the
 same work as the product (same counts, same rows).
 """
 
+import csv
 import datetime
+import io
+import re
 from io import StringIO
 
 import pytest
@@ -14,7 +17,7 @@ from django.utils import timezone
 
 from alerts.models import Alert
 from alerts.services import generate_alerts
-from bench import floor, probe, runner
+from bench import export, floor, probe, profile, runner
 from maintenance.models import Maintenance
 
 pytestmark = pytest.mark.django_db
@@ -88,6 +91,58 @@ def test_the_api_floor_serves_the_products_rows(fleet, manager_client):
     assert read["id"] == alert_id and read["is_read"] is True
 
 
+@override_settings(ROOT_URLCONF="bench.urls")
+def test_the_export_floor_serves_the_products_rows_and_columns(fleet, manager_client):
+    date, count = export.cutoff(100)
+    query = f"scheduled_before={date}"
+
+    floor_body = b"".join(Client().get(f"/bench/floor/maintenances.csv?{query}").streaming_content)
+    product_body = manager_client.get(f"/api/maintenances?{query}&format=csv").streamed_body
+    floor_rows = list(csv.reader(io.StringIO(floor_body.decode(), newline="")))
+    product_rows = list(csv.reader(io.StringIO(product_body.decode(), newline="")))
+
+    assert 100 <= count < 300
+    assert floor_rows[0] == product_rows[0]
+    assert len(floor_rows) == len(product_rows) == count + 1
+    assert [row[0] for row in floor_rows] == [row[0] for row in product_rows]
+
+
+def samples(text: str) -> dict[str, float]:
+    return {
+        line.rsplit(" ", 1)[0]: float(line.rsplit(" ", 1)[1])
+        for line in text.splitlines()
+        if line and not line.startswith("#")
+    }
+
+
+@override_settings(ROOT_URLCONF="bench.urls", METRICS_TOKEN="scrape")
+def test_the_metrics_floor_answers_the_products_figures(fleet):
+    generate_alerts()
+    Alert.objects.filter(pk__in=Alert.objects.order_by("pk").values("pk")[:2]).update(is_read=True)
+
+    floor_figures = samples(Client().get("/bench/floor/metrics").content.decode())
+    product_figures = samples(Client().get("/metrics", HTTP_AUTHORIZATION="Bearer scrape").content.decode())
+
+    assert floor_figures["alertsite_alerts_unread"] == product_figures["alertsite_alerts_unread"] > 0
+    assert len(floor_figures) > 12
+    assert {name: product_figures.get(name) for name in floor_figures} == floor_figures
+
+
+def test_export_figures_read_the_export_cells():
+    cell = {
+        "seconds": 2.0,
+        "rows_per_second": 50_000.0,
+        "tracemalloc_peak_bytes": 4_000_000,
+        "worker_peak_rss_bytes": 80_000_000,
+        "worker_rss_growth_bytes": 1_000_000,
+    }
+    figures = runner.export_figures({"condition": "100,000 maintenances", "product": cell, "floor": cell})
+
+    assert [figure.unit for figure in figures] == ["s", "rows/s", "MB", "MB", "MB"]
+    assert figures[2].passed is True
+    assert runner.export_figures(None) == []
+
+
 def test_the_table_shows_value_floor_ratio_and_result():
     figures = [
         runner.Figure("generation: first full run", 3.0, "s", 2.0, "≤ 4 s", True),
@@ -134,3 +189,16 @@ def test_api_figures_read_wrk_cells():
     assert (limit.value, limit.floor, limit.passed) == (5.0, 2.0, True)
     assert figures["GET /api/alerts/stats [10 active alerts] throughput, c=8"].passed is True
     assert len(figures) == 6 * len(runner.API_TARGETS)
+
+
+@override_settings(ALLOWED_HOSTS=["localhost"])
+def test_the_request_profile_prints_every_layer_and_the_statements(fleet, manager, capsys):
+    generate_alerts()
+
+    profile.main(["--requests", "3"])
+
+    out = capsys.readouterr().out
+    assert "/api/alerts?limit=50 as manager" in out
+    assert re.search(r"\n[1-9][0-9]* SQL statements:\n  SELECT", out)
+    for label, _suffix, _name in profile.LAYERS:
+        assert label in out

@@ -85,6 +85,7 @@ class AlertViewSet(ConditionalAlertsMixin, ReadOnlyModelViewSet):
     )
     serializer_class = AlertSerializer
     filterset_class = AlertFilterSet
+    csv_export = "alerts"
     filtered_actions = ("read_all",)
     action_permissions = {
         "read": ["alerts.change_alert"],

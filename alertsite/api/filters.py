@@ -17,6 +17,7 @@ from django_filters.constants import EMPTY_VALUES
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions
+from rest_framework.settings import api_settings
 
 TRUE_VALUES = frozenset({"true", "1"})
 FALSE_VALUES = frozenset({"false", "0"})
@@ -111,8 +112,13 @@ class StrictFilterBackend(DjangoFilterBackend):
 
 
 def _pagination_params(view) -> set[str]:
+    """The parameters read besides the filters: the page, and the format DRF's negotiation reads."""
     paginator = getattr(view, "paginator", None)
-    names = (getattr(paginator, "limit_query_param", None), getattr(paginator, "offset_query_param", None))
+    names = (
+        getattr(paginator, "limit_query_param", None),
+        getattr(paginator, "offset_query_param", None),
+        api_settings.URL_FORMAT_OVERRIDE,
+    )
     return {name for name in names if name}
 
 

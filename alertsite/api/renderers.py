@@ -1,9 +1,11 @@
-"""A JSON renderer built on orjson, with output identical to DRF's, and JSON arrays streamed in chunks."""
+"""The list renderers: JSON on orjson (output identical to DRF's) and CSV, both streamed in chunks."""
 
+import csv
+import io
 from collections.abc import Callable, Iterable, Iterator
 
 import orjson
-from rest_framework.renderers import JSONRenderer
+from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.utils.encoders import JSONEncoder
 
 _OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME
@@ -40,23 +42,91 @@ class ORJSONRenderer(JSONRenderer):
         indent = self.get_indent(accepted_media_type, renderer_context or {})
         return indent is None and not self.ensure_ascii and self.compact
 
+    def stream(self, chunks: Iterable[list[dict]], fields: list[str]) -> Iterator[bytes]:
+        """The JSON array of the objects of `chunks`, one chunk at a time.
 
-def stream_array(
-    renderer: ORJSONRenderer, rows: Iterable, represent: Callable[[list], list], *, chunk_size: int
-) -> Iterator[bytes]:
-    """The JSON array of `represent(rows)`, `chunk_size` rows at a time: memory does not grow with the list.
+        Each chunk is rendered as an array and loses its brackets; compact arrays
+        joined with commas are byte for byte the array rendered at once.
+        """
+        yield b"["
+        separator = b""
+        for chunk in chunks:
+            yield separator + self.render(chunk)[1:-1]
+            separator = b","
+        yield b"]"
 
-    Each chunk is rendered as an array and loses its brackets; compact arrays
-    joined with commas are byte for byte the array rendered at once.
+
+# The first characters that make a spreadsheet read a cell as a formula (or
+# hide what precedes one): such a cell is prefixed with a quote, shown as text.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value) -> str:
+    """A JSON value as a CSV cell: null is empty, booleans are `true`/`false`, text cannot be a formula."""
+    if value is None:
+        return ""
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, str):
+        return "'" + value if value.startswith(FORMULA_TRIGGERS) else value
+    return str(value)
+
+
+class CSVRenderer(BaseRenderer):
+    """A list of objects as CSV (RFC 4180, UTF-8): a header row of the keys, then a row per object.
+
+    The columns are the object's keys in their order; values read as in the
+    JSON (`csv_cell`), and a text cell starting with `=`, `+`, `-`, `@`, a tab
+    or a carriage return is prefixed with `'` so a spreadsheet shows it instead
+    of evaluating it. Only lists are rendered here: an error stays JSON
+    (`RowListModelMixin.handle_exception`).
     """
-    yield b"["
+
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+    # The 2xx body in the OpenAPI schema (alertsite/api/schema.py).
+    openapi_schema = {
+        "type": "string",
+        "description": "CSV (UTF-8, CRLF line ends): a header row with the object's keys, then a row per "
+        "object; null is empty, booleans are true/false, text starting with = + - @ (or a tab, a carriage "
+        "return) is prefixed with '.",
+    }
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        rows = list(data or [])
+        fields = (renderer_context or {}).get("fields") or (list(rows[0]) if rows else [])
+        return b"".join(self.stream([rows], fields))
+
+    def stream(self, chunks: Iterable[list[dict]], fields: list[str]) -> Iterator[bytes]:
+        """The header, then the rows of `chunks`, one chunk at a time."""
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+
+        def flush() -> bytes:
+            text = buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+            return text.encode()
+
+        writer.writerow(fields)
+        yield flush()
+        for chunk in chunks:
+            writer.writerows([csv_cell(obj[name]) for name in fields] for obj in chunk)
+            yield flush()
+
+
+def represented_chunks(
+    rows: Iterable, represent: Callable[[list], list], *, chunk_size: int
+) -> Iterator[list]:
+    """`represent(rows)`, `chunk_size` rows at a time: memory does not grow with the list."""
     batch: list = []
-    separator = b""
     for row in rows:
         batch.append(row)
         if len(batch) == chunk_size:
-            yield separator + renderer.render(represent(batch))[1:-1]
-            separator, batch = b",", []
+            yield represent(batch)
+            batch = []
     if batch:
-        yield separator + renderer.render(represent(batch))[1:-1]
-    yield b"]"
+        yield represent(batch)

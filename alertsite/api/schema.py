@@ -19,6 +19,7 @@ from drf_spectacular import openapi
 from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import permissions, serializers
+from rest_framework.settings import api_settings
 
 ERROR_CODES_DESCRIPTIONS = {
     "401": _("Missing, invalid or expired token."),
@@ -34,6 +35,12 @@ INPUT_ERROR_DESCRIPTION = _(
 )
 UNREADABLE_DESCRIPTION = _(
     "The request cannot be read: too many parameters, a body too large or malformed, a Host not allowed."
+)
+FORMAT_DESCRIPTION = _(
+    "The response's format (also chosen by `Accept`): `json` (default) or `csv`, a streamed export "
+    "with a header row, the same filters and the same columns as the JSON objects, not capped by "
+    "API_MAX_LIST. "
+    "With `limit`/`offset` the CSV holds that page's rows."
 )
 RETRY_AFTER_HEADER = {
     "Retry-After": {"description": "Seconds to wait before retrying.", "schema": {"type": "integer"}},
@@ -86,12 +93,6 @@ class AutoSchema(openapi.AutoSchema):
         # The list answers an array or, with limit/offset, a page.
         return f"{serializer_name}ListOrPage"
 
-    def get_override_parameters(self):
-        parameters = super().get_override_parameters()
-        if self._conditional():
-            parameters = [*parameters, IF_NONE_MATCH_PARAMETER]
-        return parameters
-
     def _conditional(self) -> bool:
         """An operation answering `ETag` and 304 (`alertsite.api.conditional`)."""
         return self.method == "GET" and getattr(self.view, "action", None) in getattr(
@@ -138,7 +139,40 @@ class AutoSchema(openapi.AutoSchema):
                 responses[code] = _either(responses[code], response)
             else:
                 responses[code] = response
+        self._document_other_formats(responses)
         return dict(sorted(responses.items()))
+
+    def _document_other_formats(self, responses: dict) -> None:
+        """A renderer with its own `openapi_schema` (CSV) documents its success body; errors stay JSON."""
+        for renderer in self.view.get_renderers():
+            schema = getattr(renderer, "openapi_schema", None)
+            if schema is None:
+                continue
+            for code, response in responses.items():
+                content = response.get("content", {})
+                if renderer.media_type not in content:
+                    continue
+                if code.startswith("2"):
+                    content[renderer.media_type] = {"schema": schema}
+                else:
+                    del content[renderer.media_type]
+
+    def get_override_parameters(self):
+        parameters = super().get_override_parameters()
+        formats = [renderer.format for renderer in self.view.get_renderers() if renderer.format]
+        if len(set(formats)) > 1:
+            parameters = [
+                OpenApiParameter(
+                    api_settings.URL_FORMAT_OVERRIDE,
+                    str,
+                    enum=sorted(set(formats)),
+                    description=str(FORMAT_DESCRIPTION),
+                ),
+                *parameters,
+            ]
+        if self._conditional():
+            parameters = [*parameters, IF_NONE_MATCH_PARAMETER]
+        return parameters
 
     def _error_codes(self, *, has_body: bool) -> list[str]:
         codes = []

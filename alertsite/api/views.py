@@ -16,7 +16,7 @@ from alerts.calendar import calendar_token, calendar_url
 from alertsite.api.authentication import TokenRefreshSerializer
 from alertsite.api.filters import StrictFilterBackend
 from alertsite.api.permissions import ModelPermissions
-from alertsite.api.renderers import ORJSONRenderer, stream_array
+from alertsite.api.renderers import CSVRenderer, ORJSONRenderer, represented_chunks
 from alertsite.api.schema import VALIDATION_ERROR_SCHEMA, ErrorSerializer
 from alertsite.api.serializers import RowSerializer
 
@@ -59,11 +59,36 @@ class RowListModelMixin:
     """
 
     unpaginated_limit: int | None = None
+    # A view naming `csv_export` (the file name's stem) also answers its list
+    # as CSV, for `?format=csv` or `Accept: text/csv`: the same filters and
+    # columns, streamed through the same chunks. The CSV is not capped by
+    # `API_MAX_LIST`: the cap protects clients that parse a JSON array whole,
+    # while a CSV export is written and read row by row, in constant memory on
+    # both sides. `limit`/`offset` give that page of rows as CSV (without the
+    # page's counts). (Not in the docstring: drf-spectacular shows a viewset's
+    # inherited docstring as its operations' description.)
+    csv_export: str | None = None
+
+    def get_renderers(self):
+        renderers = super().get_renderers()
+        if self.csv_export and getattr(self, "action", None) == "list":
+            renderers.append(CSVRenderer())
+        return renderers
+
+    def handle_exception(self, exc):
+        # An error is JSON a person can act on (DESIGN §5), whatever format the list was asked in.
+        if isinstance(getattr(self.request, "accepted_renderer", None), CSVRenderer):
+            self.request.accepted_renderer = ORJSONRenderer()
+            self.request.accepted_media_type = ORJSONRenderer.media_type
+        return super().handle_exception(exc)
 
     def list(self, request, *args, **kwargs):
         row_serializer = RowSerializer.of(self.get_serializer_class())
         queryset = self.filter_queryset(self.get_queryset())
         rows = row_serializer.rows(queryset)
+        renderer = request.accepted_renderer
+        if isinstance(renderer, CSVRenderer):
+            return self._stream(renderer, self._csv_rows(request, rows), row_serializer)
         page = None
         if self.paginator is not None:
             # Counted on the queryset: the rows' related columns (asset code…)
@@ -86,18 +111,41 @@ class RowListModelMixin:
                     ]
                 }
             )
-        renderer = request.accepted_renderer
         if not (isinstance(renderer, ORJSONRenderer) and renderer.streams(request.accepted_media_type)):
             return Response(row_serializer.represent(rows))
-        return StreamingHttpResponse(
-            stream_array(
-                renderer,
+        return self._stream(renderer, rows, row_serializer)
+
+    def _csv_rows(self, request, rows):
+        """The rows a CSV export holds: all of them, the page `limit`/`offset` ask for, or the recent ones."""
+        paginator = self.paginator
+        params = request.query_params
+        if paginator is not None and (
+            paginator.limit_query_param in params or paginator.offset_query_param in params
+        ):
+            # The paginator's own parsing: a bad `limit` or `offset` is the same 400 as for JSON.
+            offset = paginator.get_offset(request)
+            return rows[offset : offset + paginator.get_limit(request)]
+        if self.unpaginated_limit is not None:
+            return rows[: self.unpaginated_limit]
+        return rows
+
+    def _stream(self, renderer, rows, row_serializer) -> StreamingHttpResponse:
+        """`rows` represented and rendered `STREAM_CHUNK_ROWS` at a time, fetched by one query."""
+        body = renderer.stream(
+            represented_chunks(
                 rows.iterator(chunk_size=STREAM_CHUNK_ROWS),
                 row_serializer.represent,
                 chunk_size=STREAM_CHUNK_ROWS,
             ),
-            content_type=renderer.media_type,
+            row_serializer.names,
         )
+        content_type = renderer.media_type
+        if renderer.charset:
+            content_type = f"{content_type}; charset={renderer.charset}"
+        response = StreamingHttpResponse(body, content_type=content_type)
+        if isinstance(renderer, CSVRenderer):
+            response["Content-Disposition"] = f'attachment; filename="{self.csv_export}.csv"'
+        return response
 
 
 class ReadOnlyModelViewSet(RowListModelMixin, mixins.RetrieveModelMixin, BaseViewSet):

@@ -19,6 +19,7 @@ class MaintenanceViewSet(ModelViewSet):
     queryset = Maintenance.objects.select_related("asset", "assigned_to").order_by(*MAINTENANCE_ORDER)
     serializer_class = MaintenanceSerializer
     filterset_class = MaintenanceFilterSet
+    csv_export = "maintenances"
     action_permissions = {"complete": ["maintenance.change_maintenance"]}
 
     @extend_schema(
