@@ -54,6 +54,7 @@ ALERT_EXPRESSIONS = {
     "asset_code": F("asset__code"),
     "asset_name": F("asset__name"),
     "assignee_username": F("assignee__username"),
+    "maintenance_title": F("maintenance__title"),
 }
 URGENCY = ("-priority_rank", F("due_date").asc(nulls_last=True), "id")
 
@@ -203,6 +204,7 @@ MAINTENANCE_COLUMNS = {
     "assigned_to": "assigned_to_id",
     "assigned_to_username": "assigned_to__username",
     "plan": "plan_id",
+    "due_meter_value": "due_meter_value",
     "created_at": "created_at",
     "updated_at": "updated_at",
 }

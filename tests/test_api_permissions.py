@@ -67,6 +67,7 @@ MATRIX = [
     ("post", "/api/alerts/generate", None, (401, 403, 403, 200, 200)),
     ("get", "/api/alerts/generate", None, (401, 405, 405, 405, 405)),
     ("get", "/api/alerts/stats", None, (401, 403, 200, 200, 200)),
+    ("get", "/api/alerts/history", None, (401, 403, 200, 200, 200)),
     ("get", "/api/alerts/{alert}/events", None, (401, 403, 200, 200, 200)),
     ("post", "/api/alerts/{alert}/events", None, (401, 405, 405, 405, 405)),
     ("get", "/api/alerts/scheduler", None, (401, 200, 200, 200, 200)),
