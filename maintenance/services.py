@@ -96,19 +96,31 @@ def save_plan(
     plan that lacks one (its open occurrence was deleted, its end moved later)
     gets the one that follows its last occurrence. Deactivating a plan removes
     its occurrence that is still PLANNED; one IN_PROGRESS is left to finish.
+    A changed meter trigger moves the open occurrence's `due_meter_value`
+    (`_retrigger_open_occurrence`).
     """
     today = today or timezone.localdate()
     with transaction.atomic():
-        was_active = (
-            plan.pk is not None
-            and MaintenancePlan.objects.select_for_update().filter(pk=plan.pk, is_active=True).exists()
+        previous = (
+            MaintenancePlan.objects.select_for_update()
+            .filter(pk=plan.pk)
+            .values("is_active", "meter_id", "meter_interval")
+            .first()
+            if plan.pk is not None
+            else None
         )
+        was_active = previous is not None and previous["is_active"]
         models.Model.save(plan, **save_options)
         if not plan.is_active:
             if was_active:
                 _remove_planned_occurrences(plan_ids=[plan.pk])
             return plan
-        if plan.asset.status == AssetStatus.RETIRED or _open_occurrences(plan_id=plan.pk).exists():
+        if plan.asset.status == AssetStatus.RETIRED:
+            return plan
+        open_occurrence = _open_occurrences(plan_id=plan.pk).first()
+        if open_occurrence is not None:
+            if previous is not None:
+                _retrigger_open_occurrence(plan, open_occurrence, previous)
             return plan
         if was_active:
             latest = plan.occurrences.order_by("-scheduled_date", "-id").first()
@@ -118,6 +130,28 @@ def save_plan(
         if due is not None:
             _occurrence(plan, due, meter_value=_meter_value(plan)).save()
     return plan
+
+
+def _retrigger_open_occurrence(plan: MaintenancePlan, occurrence: Maintenance, previous: dict) -> None:
+    """Follow a change of the plan's meter trigger on its open occurrence.
+
+    The same meter with another interval keeps the occurrence's base (the
+    meter's value when the previous occurrence closed): only the interval
+    changes. Another meter, or a meter added, starts from that meter's value
+    now, as a new plan does. No meter: no meter due any more. Saved through
+    `save_maintenance`, so the asset's alerts follow on commit.
+    """
+    if plan.meter_id == previous["meter_id"] and plan.meter_interval == previous["meter_interval"]:
+        return
+    if plan.meter_id is None or plan.meter_interval is None:
+        due = None
+    elif plan.meter_id == previous["meter_id"] and occurrence.due_meter_value is not None:
+        due = occurrence.due_meter_value - previous["meter_interval"] + plan.meter_interval
+    else:
+        due = _meter_value(plan) + plan.meter_interval
+    if due != occurrence.due_meter_value:
+        occurrence.due_meter_value = due
+        save_maintenance(maintenance=occurrence, update_fields=["due_meter_value", "updated_at"])
 
 
 def deactivate_plans(*, plans: QuerySet[MaintenancePlan]) -> int:

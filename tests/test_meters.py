@@ -156,6 +156,47 @@ def test_the_safety_net_takes_the_meter_value_when_the_previous_occurrence_close
     assert plan.occurrences.get(status__in=OPEN).due_meter_value == Decimal("800")
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_new_meter_interval_moves_the_open_occurrence_and_its_alert():
+    plan, meter, occurrence = meter_plan(start_value=1000)
+    read(meter, "1300")
+    assert kind_and_priority(occurrence) is None
+
+    plan.meter_interval = Decimal(320)
+    plan.save()  # the on-commit refresh raises the alert before any generation
+
+    occurrence.refresh_from_db()
+    assert occurrence.due_meter_value == Decimal("1320")
+    assert active_alert(occurrence).kind == AlertKind.MAINTENANCE_DUE_SOON
+
+
+@pytest.mark.django_db(transaction=True)
+def test_another_meter_starts_from_its_value_now_and_no_meter_drops_the_meter_due():
+    plan, _meter, occurrence = meter_plan(start_value=1000)
+    other = MeterFactory(asset=plan.asset, unit="h")
+    read(other, "42")
+
+    plan.meter = other
+    plan.save()
+    occurrence.refresh_from_db()
+    assert occurrence.due_meter_value == Decimal("542")
+
+    plan.meter, plan.meter_interval = None, None
+    plan.save()
+    occurrence.refresh_from_db()
+    assert occurrence.due_meter_value is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_plan_change_without_its_trigger_leaves_the_meter_due_alone():
+    plan, meter, occurrence = meter_plan(start_value=1000)
+    read(meter, "1100")
+    plan.title = "Renamed"
+    plan.save()
+    occurrence.refresh_from_db()
+    assert occurrence.due_meter_value == Decimal("1500")
+
+
 @pytest.mark.django_db
 def test_a_meter_of_another_asset_is_refused_on_a_plan():
     other = MeterFactory()
