@@ -4,13 +4,22 @@ The desired rows (a temporary table for a full run, the rules' query inline
 for a few assets) feed a constant number of portable statements, all built
 from the model's metadata and run under the generation's write lock:
 
-1. find the active alerts whose priority, title, message, due date or
-   assignee differ, classified by `CHANGES` (escalated, de-escalated,
-   updated, assigned);
-2. update those (an escalation marks the alert unread again);
-3. resolve the active alerts no longer desired (RETURNING their ids);
-4. create the desired alerts that have no active alert (RETURNING their ids);
-5. one event statement per kind of change (`alerts.generation.events`).
+1. the bounds: the highest event and alert ids so far;
+2. create the desired alerts that have no active alert, then their CREATED
+   events (the alerts above the bound);
+3. the events of the active alerts whose priority, title, message, due date
+   or assignee differ, classified by `CHANGES` (escalated, de-escalated,
+   updated, assigned), then the update of those alerts (an escalation marks
+   the alert unread again);
+4. the RESOLVED events of the active alerts no longer desired, then their
+   resolution (the alerts of those events);
+5. the counts: changes by kind of event, desired rows by kind of alert.
+
+No id ever comes back to Python: a run's memory does not grow with the
+alerts it changes (the first run of a large fleet creates them all). The
+events are written from the same rows as the change they record, so each
+change has its event and no event is without its change. What follows the
+merge (lapses, notifications) starts from the events above the bound.
 
 Django's `bulk_create(update_conflicts=True)` cannot target the partial
 unique index on active alerts (DESIGN §9), hence hand-built statements.
@@ -27,7 +36,7 @@ from django.utils import timezone, translation
 
 from alerts.choices import EventKind
 from alerts.generation import rules
-from alerts.generation.events import ALERT, column, ids_condition, qn, write_events
+from alerts.generation.events import ALERT, EVENT, column, qn
 
 DESIRED_TABLE = "alerts_desired"
 # Scoped refreshes of up to this many assets reuse their compiled SQL.
@@ -45,17 +54,23 @@ CHANGES = (
     (EventKind.ASSIGNED, "1 = 1"),
 )
 FINGERPRINT = ("kind", "asset_id", "maintenance_id")
+EVENT_COLUMNS = ("alert", "kind", "at", "run", "actor", "note", "priority")
 
 
 @dataclass
 class MergeOutcome:
-    """The ids of the alerts one merge changed, by kind of change, and the desired count by alert kind."""
+    """How many alerts one merge changed, by kind of event; the desired rows by kind of alert.
 
-    changed: dict[str, list[int]] = field(default_factory=dict)
+    `event_bound`: the highest event id before the merge; its events (and
+    those written after it in the transaction) come after it.
+    """
+
+    changed: dict[str, int] = field(default_factory=dict)
     by_kind: dict[str, int] = field(default_factory=dict)
+    event_bound: int = 0
 
     def count(self, *kinds: str) -> int:
-        return sum(len(self.changed.get(kind, ())) for kind in kinds)
+        return sum(self.changed.get(kind, 0) for kind in kinds)
 
 
 def merge_desired_alerts(
@@ -66,7 +81,7 @@ def merge_desired_alerts(
         today=timezone.localdate(now, ZoneInfo(settings.TIME_ZONE)), asset_ids=asset_ids
     )
     stamp = connection.ops.adapt_datetimefield_value(now)
-    outcome = MergeOutcome()
+    events = _Events(stamp=stamp, run_id=run_id)
     with connection.cursor() as cursor:
         full = asset_ids is None
         if full:
@@ -82,22 +97,52 @@ def merge_desired_alerts(
                 list(select_params),
             )
 
-        outcome.changed = _find_changes(cursor, source, source_params)
-        _update_changed(cursor, source, source_params, stamp, outcome.changed)
-        outcome.changed[EventKind.RESOLVED] = _resolve_undesired(
-            cursor, source, source_params, stamp, asset_ids
+        event_bound, alert_bound = _bounds(cursor)
+        _create_missing(cursor, source, source_params, stamp)
+        events.write(
+            cursor,
+            kind=("%s", [str(EventKind.CREATED)]),
+            rows=(f"{qn(ALERT.db_table)} a WHERE a.{column(ALERT, 'id')} > %s", [alert_bound]),
         )
-        outcome.changed[EventKind.CREATED] = _create_missing(cursor, source, source_params, stamp)
-
-        cursor.execute(f"SELECT {qn('kind')}, COUNT(*) FROM {source} d GROUP BY {qn('kind')}", source_params)
-        outcome.by_kind = dict(cursor.fetchall())
+        _record_changes(cursor, events, source, source_params)
+        _update_changed(cursor, source, source_params, stamp)
+        _record_undesired(cursor, events, source, source_params, asset_ids)
+        _resolve_recorded(cursor, stamp, event_bound)
+        outcome = _counts(cursor, source, source_params, event_bound)
         if full:
             cursor.execute(f"DROP TABLE {DESIRED_TABLE}")
             _restore_planner(cursor, planner)
-
-        for kind in (EventKind.CREATED, *(kind for kind, _ in CHANGES), EventKind.RESOLVED):
-            write_events(cursor, kind=kind, alert_ids=outcome.changed.get(kind, []), at=now, run_id=run_id)
     return outcome
+
+
+@dataclass(frozen=True)
+class _Events:
+    """Event rows written by INSERT … SELECT from the alerts (`a`) they record (DESIGN §10)."""
+
+    stamp: object
+    run_id: int | None
+
+    def write(self, cursor, *, kind: tuple[str, list], rows: tuple[str, list], priority: str = "") -> None:
+        """One event per row of `FROM {rows}`, of kind `kind` (an SQL expression), with the
+        priority `priority` (default: the alert's own)."""
+        (kind_sql, kind_params), (rows_sql, rows_params) = kind, rows
+        targets = ", ".join(column(EVENT, name) for name in EVENT_COLUMNS)
+        priority = priority or f"a.{column(ALERT, 'priority')}"
+        cursor.execute(
+            f"INSERT INTO {qn(EVENT.db_table)} ({targets}) "
+            f"SELECT a.{column(ALERT, 'id')}, {kind_sql}, %s, %s, NULL, '', {priority} FROM {rows_sql}",
+            [*kind_params, self.stamp, self.run_id, *rows_params],
+        )
+
+
+def _bounds(cursor) -> tuple[int, int]:
+    """The highest event and alert ids so far: what the merge writes comes after them."""
+    cursor.execute(
+        f"SELECT (SELECT MAX({column(EVENT, 'id')}) FROM {qn(EVENT.db_table)}), "
+        f"(SELECT MAX({column(ALERT, 'id')}) FROM {qn(ALERT.db_table)})"
+    )
+    event_bound, alert_bound = cursor.fetchone()
+    return event_bound or 0, alert_bound or 0
 
 
 def _match(a: str, d: str) -> str:
@@ -120,28 +165,29 @@ def _differs(a: str, d: str, names: tuple[str, ...] = COMPARED) -> str:
     return "(" + " OR ".join(terms) + ")"
 
 
-def _find_changes(cursor, source: str, source_params: list) -> dict[str, list[int]]:
+def _record_changes(cursor, events: _Events, source: str, source_params: list) -> None:
+    """An event per active alert that differs from its desired row, before the update (the
+    classification compares the old and new ranks), with the new priority."""
     rank = column(ALERT, "priority_rank")
     content = _differs("a", "d", CONTENT)
     cases = " ".join(
         f"WHEN {condition.format(rank=rank, content=content)} THEN %s" for _, condition in CHANGES
     )
-    cursor.execute(
-        f"SELECT a.{column(ALERT, 'id')}, CASE {cases} END FROM {qn(ALERT.db_table)} a "
-        f"INNER JOIN {source} d ON {_match('a', 'd')} "
-        f"WHERE a.{column(ALERT, 'is_active')} = %s AND {_differs('a', 'd')}",
-        [*(str(kind) for kind, _ in CHANGES), *source_params, True],
+    events.write(
+        cursor,
+        kind=(f"CASE {cases} END", [str(kind) for kind, _ in CHANGES]),
+        rows=(
+            f"{qn(ALERT.db_table)} a INNER JOIN {source} d ON {_match('a', 'd')} "
+            f"WHERE a.{column(ALERT, 'is_active')} = %s AND {_differs('a', 'd')}",
+            [*source_params, True],
+        ),
+        priority=f"d.{qn('priority')}",
     )
-    changed: dict[str, list[int]] = {kind: [] for kind, _ in CHANGES}
-    for alert_id, kind in cursor.fetchall():
-        changed[kind].append(alert_id)
-    return changed
 
 
-def _update_changed(cursor, source: str, source_params: list, stamp, changed: dict[str, list[int]]) -> None:
+def _update_changed(cursor, source: str, source_params: list, stamp) -> None:
+    """The alerts `_record_changes` recorded: the same rows, by the same condition."""
     table = qn(ALERT.db_table)
-    ids = [alert_id for kind, _ in CHANGES for alert_id in changed[kind]]
-    in_ids, ids_params = ids_condition(f"{table}.{column(ALERT, 'id')}", ids)
     rank = column(ALERT, "priority_rank")
     escalated = f"d.{qn('priority_rank')} > {table}.{rank}"
     is_read = column(ALERT, "is_read")
@@ -157,32 +203,44 @@ def _update_changed(cursor, source: str, source_params: list, stamp, changed: di
     ]
     cursor.execute(
         f"UPDATE {table} SET {', '.join(assignments)} FROM {source} d "
-        f"WHERE {in_ids} AND {table}.{column(ALERT, 'is_active')} = %s AND {_match(table, 'd')}",
-        [False, stamp, *source_params, *ids_params, True],
+        f"WHERE {table}.{column(ALERT, 'is_active')} = %s AND {_match(table, 'd')} "
+        f"AND {_differs(table, 'd')}",
+        [False, stamp, *source_params, True],
     )
 
 
-def _resolve_undesired(
-    cursor, source: str, source_params: list, stamp, asset_ids: list[int] | None
-) -> list[int]:
-    table = qn(ALERT.db_table)
-    active = f"{table}.{column(ALERT, 'is_active')}"
+def _record_undesired(
+    cursor, events: _Events, source: str, source_params: list, asset_ids: list[int] | None
+) -> None:
+    """A RESOLVED event per active alert (of the scope) that no desired row matches."""
     scope_sql, scope_params = "", []
     if asset_ids is not None:
-        scope_sql = f" AND {table}.{column(ALERT, 'asset')} IN ({', '.join(['%s'] * len(asset_ids))})"
+        scope_sql = f" AND a.{column(ALERT, 'asset')} IN ({', '.join(['%s'] * len(asset_ids))})"
         scope_params = list(asset_ids)
+    events.write(
+        cursor,
+        kind=("%s", [str(EventKind.RESOLVED)]),
+        rows=(
+            f"{qn(ALERT.db_table)} a WHERE a.{column(ALERT, 'is_active')} = %s{scope_sql} "
+            f"AND NOT EXISTS (SELECT 1 FROM {source} d WHERE {_match('a', 'd')})",
+            [True, *scope_params, *source_params],
+        ),
+    )
+
+
+def _resolve_recorded(cursor, stamp, event_bound: int) -> None:
+    """Resolve the alerts of the merge's RESOLVED events."""
+    table = qn(ALERT.db_table)
     cursor.execute(
         f"UPDATE {table} SET {column(ALERT, 'is_active')} = %s, {column(ALERT, 'resolved_at')} = %s, "
         f"{column(ALERT, 'updated_at')} = %s "
-        f"WHERE {active} = %s{scope_sql} "
-        f"AND NOT EXISTS (SELECT 1 FROM {source} d WHERE {_match(table, 'd')}) "
-        f"RETURNING {table}.{column(ALERT, 'id')}",
-        [False, stamp, stamp, True, *scope_params, *source_params],
+        f"WHERE {column(ALERT, 'id')} IN (SELECT e.{column(EVENT, 'alert')} FROM {qn(EVENT.db_table)} e "
+        f"WHERE e.{column(EVENT, 'id')} > %s AND e.{column(EVENT, 'kind')} = %s)",
+        [False, stamp, stamp, event_bound, str(EventKind.RESOLVED)],
     )
-    return [row[0] for row in cursor.fetchall()]
 
 
-def _create_missing(cursor, source: str, source_params: list, stamp) -> list[int]:
+def _create_missing(cursor, source: str, source_params: list, stamp) -> None:
     table = qn(ALERT.db_table)
     targets = [column(ALERT, name) for name in rules.DESIRED_COLUMNS]
     targets += [column(ALERT, name) for name in ("is_active", "is_read", "created_at", "updated_at")]
@@ -190,11 +248,24 @@ def _create_missing(cursor, source: str, source_params: list, stamp) -> list[int
         f"INSERT INTO {table} ({', '.join(targets)}) "
         f"SELECT {', '.join(f'd.{qn(name)}' for name in rules.DESIRED_COLUMNS)}, %s, %s, %s, %s "
         f"FROM {source} d WHERE NOT EXISTS ("
-        f"SELECT 1 FROM {table} WHERE {table}.{column(ALERT, 'is_active')} = %s AND {_match(table, 'd')}) "
-        f"RETURNING {column(ALERT, 'id')}",
+        f"SELECT 1 FROM {table} WHERE {table}.{column(ALERT, 'is_active')} = %s AND {_match(table, 'd')})",
         [True, False, stamp, stamp, *source_params, True],
     )
-    return [row[0] for row in cursor.fetchall()]
+
+
+def _counts(cursor, source: str, source_params: list, event_bound: int) -> MergeOutcome:
+    """One statement: the merge's events by kind, and the desired rows by kind of alert."""
+    kind, event_kind = qn("kind"), column(EVENT, "kind")
+    cursor.execute(
+        f"SELECT 'event', e.{event_kind}, COUNT(*) FROM {qn(EVENT.db_table)} e "
+        f"WHERE e.{column(EVENT, 'id')} > %s GROUP BY e.{event_kind} "
+        f"UNION ALL SELECT 'desired', d.{kind}, COUNT(*) FROM {source} d GROUP BY d.{kind}",
+        [event_bound, *source_params],
+    )
+    outcome = MergeOutcome(event_bound=event_bound)
+    for side, name, count in cursor.fetchall():
+        (outcome.changed if side == "event" else outcome.by_kind)[name] = count
+    return outcome
 
 
 def _full_run_planner(cursor) -> tuple | None:

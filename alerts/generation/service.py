@@ -20,10 +20,10 @@ from django.utils.translation import gettext as _
 
 from alerts.choices import EventKind, RunStatus, RunTrigger
 from alerts.generation import faults, locks
-from alerts.generation.events import event_bound, events_after
+from alerts.generation.events import events_after
 from alerts.generation.merge import CHANGES, MergeOutcome, merge_desired_alerts
 from alerts.heartbeat import send_heartbeat
-from alerts.models import AlertEvent, GenerationRun
+from alerts.models import Alert, AlertEvent, GenerationRun
 
 logger = logging.getLogger(__name__)
 
@@ -134,8 +134,6 @@ def generate_alerts(
             if scope is None and run is not None:
                 _fail_abandoned_runs(before=run)
             faults.checkpoint(faults.RULES)
-            # A full run's events carry its run; a refresh's come after the bound.
-            bound = event_bound() if run is None else 0
             outcome = merge_desired_alerts(now=now, asset_ids=scope, run_id=run.pk if run else None)
             faults.checkpoint(faults.MERGED)
             created = outcome.count(EventKind.CREATED)
@@ -152,7 +150,7 @@ def generate_alerts(
                 run=run,
                 events=AlertEvent.objects.none()
                 if dry_run
-                else events_after(bound, at=now, run=run, actor=None),
+                else events_after(outcome.event_bound, at=now, run=run, actor=None),
             )
             if dry_run:
                 transaction.set_rollback(True)
@@ -197,10 +195,10 @@ def _after_merge(
     from alerts.actions import lapse_acknowledgements_and_snoozes, lapse_on_escalation
     from alerts.notifications.services import enqueue_notifications
 
-    escalated = outcome.changed.get(EventKind.ESCALATED, [])
-    if escalated:
+    if outcome.count(EventKind.ESCALATED):
         # A priority increase ends the acknowledgement and the snooze (note `escalated`).
-        lapse_on_escalation(alert_ids=escalated, now=now, run=result.run)
+        escalated = result.events.filter(kind=EventKind.ESCALATED).values("alert_id")
+        lapse_on_escalation(alert_ids=Alert.objects.filter(pk__in=escalated), now=now, run=result.run)
     if full:
         # The periodic lapses: acknowledgements timed out, snoozes expired.
         lapse_acknowledgements_and_snoozes(now=now, run=result.run)
