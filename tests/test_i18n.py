@@ -51,6 +51,9 @@ def test_the_scripts_strings_come_in_french_from_the_local_catalog(client):
     assert '"Mark read": "Marquer comme lue"' in french
     assert '"Wrong username or password.": "Nom d\\u2019utilisateur ou mot de passe incorrect."' in french
     assert "Marquer comme lue" not in english
+    # The same English word agrees with the noun it describes (contexts, `pgettext`).
+    assert '"alert\\u0004Active": "Active"' in french
+    assert '"subscription\\u0004Active": "Actif"' in french
 
 
 def fleet():

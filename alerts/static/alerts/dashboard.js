@@ -14,6 +14,7 @@
   const labels = config.labels;
   const gettext = window.gettext || ((text) => text);
   const ngettext = window.ngettext || ((singular, plural, count) => (count === 1 ? singular : plural));
+  const pgettext = window.pgettext || ((context, text) => text);
   const interpolate =
     window.interpolate || ((format, values) => format.replace(/%\((\w+)\)s/g, (_, name) => values[name]));
   // Dates in the page's language, with the browser's regional variant of it (en-GB, fr-CA…).
@@ -710,7 +711,7 @@
     const facts = [
       fact(gettext("Priority"), span(`badge badge-${alert.priority.toLowerCase()}`, labels.priority[alert.priority])),
       fact(gettext("Asset"), `${alert.asset_code} — ${alert.asset_name}`),
-      fact(gettext("State"), alert.is_active ? gettext("Active") : gettext("Resolved")),
+      fact(gettext("State"), alert.is_active ? pgettext("alert", "Active") : gettext("Resolved")),
       fact(gettext("Assignee"), alert.assignee_username || gettext("nobody")),
       fact(gettext("Acknowledged"), alert.acknowledged_at ? formatMoment(alert.acknowledged_at) : gettext("no")),
       fact(
@@ -881,7 +882,7 @@
           cell(gettext("Target"), span("subscription-target", subscription.target)),
           cell(gettext("From priority"), labels.priority[subscription.min_priority]),
           cell(gettext("Mode"), labels.mode[subscription.mode] || subscription.mode),
-          cell(gettext("Active"), subscription.is_active ? gettext("yes") : gettext("no")),
+          cell(pgettext("subscription", "Active"), subscription.is_active ? gettext("yes") : gettext("no")),
           cell(
             gettext("Actions"),
             subscriptionButton(gettext("Send a test"), "test", subscription),
