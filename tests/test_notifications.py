@@ -1,6 +1,8 @@
 """Notifications (DESIGN §12): who gets what, once; delivery to a real HTTP receiver and SMTP server."""
 
 import datetime
+import email
+import email.policy
 import json
 
 import pytest
@@ -165,6 +167,19 @@ def test_email_goes_to_a_real_smtp_server_once_with_the_subject_of_design(smtp_s
     assert "Subject: [CRITICAL] Overdue: Annual overhaul (CONV-003)" in content
     assert "text/html" in content
     assert notices()[0].status == NotificationStatus.SENT
+
+
+def test_a_french_email_spaces_its_colons_as_french_does(smtp_server, settings):  # noqa: F811
+    settings.LANGUAGE_CODE = "fr"
+    subscribe(target="manager@example.com")
+    enqueue(event(make_alert()))
+    services.send_notifications()
+
+    message = email.message_from_bytes(smtp_server.messages[0].content, policy=email.policy.default)
+    text = message.get_body(preferencelist=("plain",)).get_content()
+    html = message.get_body(preferencelist=("html",)).get_content()
+    assert "Priorité : CRITICAL" in text and "Équipement : CONV-003" in text
+    assert "<strong>Priorité :</strong>" in html
 
 
 def test_emails_of_a_batch_share_one_smtp_connection(smtp_server):  # noqa: F811
