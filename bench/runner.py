@@ -3,16 +3,25 @@
 Steps (see README "Performance"):
 
 1. Data set: a dedicated database (PostgreSQL `alertsite_bench[_small]`, or an
-   SQLite file under bench/data/) seeded with `manage.py seed_demo`; reused
-   when it already holds the same scale seeded today, rebuilt otherwise.
+   SQLite file under bench/data/) seeded with `manage.py seed_demo`, 10% of the
+   assets metered with a usage-based plan; reused when it already holds the
+   same scale seeded today, rebuilt otherwise.
 2. Generation, each measurement in a fresh process (`bench.probe`): first full
    run on an empty alerts table, unchanged re-run, run after 1% of the
    maintenances changed, single-asset refreshes; each with its floor (one
-   hand-written statement, `bench.floor`) on the same data just before.
-3. API under gunicorn (2 workers, the product's settings plus the floor views)
+   hand-written statement, `bench.floor`, events included) on the same data
+   just before.
+3. Enqueueing the notices of those runs for 10 subscriptions (`bench.enqueue`),
+   next to a hand-written INSERT … SELECT.
+4. API under gunicorn (2 workers, the product's settings plus the floor views)
    driven by wrk at concurrency 1 and 8, with a real JWT; the floor views on the
-   same data right after each endpoint.
-4. A Markdown table on stdout and everything as JSON in bench/results/.
+   same data right after each endpoint; the lists' 304 to their ETag; 20
+   batches of 1,000 meter readings (`bench.meters`); the CSV export.
+5. Delivering 1,000 webhooks and 1,000 emails to loopback servers
+   (`bench.notifications`), next to urllib3 and smtplib on the same messages.
+6. The small fleet of issue 19 (400 assets, its own database): its generation's
+   statements and peak RSS, the lists and their 304s at 4 connections.
+7. A Markdown table on stdout and everything as JSON in bench/results/.
 """
 
 import argparse
