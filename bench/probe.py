@@ -2,6 +2,7 @@
 
 `python -m bench.probe generation`: one full generation.
 `python -m bench.probe refresh ID [ID ...]`: single-asset refreshes, one per id.
+`python -m bench.probe enqueue`: the notices of the latest runs for 10 subscriptions (bench.enqueue).
 
 A fresh process per measurement makes the peak RSS (`ru_maxrss`) the
 measurement's own, not that of earlier runs. Django's start-up and the database
@@ -97,11 +98,19 @@ def main(argv: list[str] | None = None) -> None:
     refresh = sub.add_parser("refresh", help="one single-asset refresh per id")
     refresh.add_argument("asset_ids", type=int, nargs="+")
     refresh.add_argument("--warmup", type=int, nargs="*", default=[], help="ids refreshed untimed first")
+    enqueue = sub.add_parser("enqueue", help="the notices of the latest runs for 10 subscriptions")
+    enqueue.add_argument("--user", default="manager", help="owner of the subscriptions")
     args = parser.parse_args(argv)
 
     django.setup()
     if args.what == "generation":
         result = measure_generation()
+    elif args.what == "enqueue":
+        from django.contrib.auth import get_user_model
+
+        from bench.enqueue import measure_enqueue
+
+        result = measure_enqueue(get_user_model().objects.get(username=args.user))
     else:
         result = measure_refresh(args.asset_ids, args.warmup)
     sys.stdout.write(json.dumps(result) + "\n")

@@ -15,17 +15,43 @@ from django.core.management import call_command
 from django.test import Client, override_settings
 from django.utils import timezone
 
-from alerts.models import Alert
+from alerts.models import Alert, Notification, Subscription
 from alerts.services import generate_alerts
-from bench import export, floor, probe, profile, runner
-from maintenance.models import Maintenance
+from assets.models import Meter, MeterReading
+from bench import enqueue, export, floor, meters, notifications, probe, profile, runner
+from maintenance.models import Maintenance, MaintenancePlan
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def fleet():
-    call_command("seed_demo", "--assets", "30", "--maintenances", "300", stdout=StringIO(), stderr=StringIO())
+    """A small fleet with meters beyond the demo's: usage-based plans, as the bench seeds them."""
+    call_command(
+        "seed_demo",
+        "--assets",
+        "40",
+        "--maintenances",
+        "300",
+        "--meters",
+        "25",
+        stdout=StringIO(),
+        stderr=StringIO(),
+    )
+
+
+def test_the_bench_seed_meters_assets_with_a_history_and_a_plan_each(fleet):
+    assert Maintenance.objects.count() == 300
+    assert Meter.objects.count() == 25
+    assert MeterReading.objects.count() == 25 * 30
+    # The demo's two meter plans and one usage-based plan per meter beyond the demo's ten.
+    assert MaintenancePlan.objects.filter(meter__isnull=False).count() == 2 + 15
+    for meter in Meter.objects.all():
+        latest = meter.readings.order_by("-read_at").first()
+        assert (latest.value, latest.read_at) == (meter.last_value, meter.last_read_at)
+    open_by_meter = Maintenance.objects.filter(plan__meter__isnull=False, status="PLANNED")
+    assert open_by_meter.count() == 17
+    assert not open_by_meter.filter(due_meter_value__isnull=True).exists()
 
 
 def counts(result) -> dict:
@@ -39,6 +65,8 @@ def test_the_generation_floor_does_the_same_work_as_the_product(fleet):
     first = generate_alerts().as_dict()
     assert Alert.objects.filter(is_active=True).count() == first["created"] > 0
     assert counts(first_floor) == counts(insert_floor) == counts(first)
+    # The meter side of the rules is in these counts.
+    assert Alert.objects.filter(is_active=True, message__contains=" h of ").exists()
 
     Maintenance.objects.filter(pk__in=Maintenance.objects.order_by("pk").values("pk")[:30]).update(
         scheduled_date=timezone.localdate() - datetime.timedelta(days=9)
@@ -202,3 +230,118 @@ def test_the_request_profile_prints_every_layer_and_the_statements(fleet, manage
     assert re.search(r"\n[1-9][0-9]* SQL statements:\n  SELECT", out)
     for label, _suffix, _name in profile.LAYERS:
         assert label in out
+
+
+@pytest.mark.postgres
+def test_the_enqueue_floor_enqueues_the_products_notices(fleet, manager):
+    generate_alerts()
+    Maintenance.objects.filter(pk__in=Maintenance.objects.order_by("pk").values("pk")[:60]).update(
+        scheduled_date=timezone.localdate() - datetime.timedelta(days=9)
+    )
+    generate_alerts()
+    before = (Subscription.objects.count(), Notification.objects.count())
+
+    result = enqueue.measure_enqueue(manager)
+
+    assert result["subscriptions"] == 10
+    for run in ("first", "changed"):
+        cell = result[run]
+        assert cell["events"] > 0 and cell["notices"] > 0
+        assert cell["floor_notices"] == cell["notices"]
+    assert (Subscription.objects.count(), Notification.objects.count()) == before
+
+
+def test_readings_through_the_api_and_the_floor_store_the_same_rows(fleet, technician_client):
+    before = {meter.pk: (meter.last_value, meter.last_read_at) for meter in Meter.objects.all()}
+    readings = MeterReading.objects.count()
+
+    def post(meter_id, body):
+        return technician_client.post(
+            f"/api/meters/{meter_id}/readings", data=body, content_type="application/json"
+        ).status_code
+
+    result = meters.measure_readings(post, batches=3, size=40)
+
+    assert result["readings"] == 120
+    assert result["stored"] == {"product": 120, "floor": 120}
+    assert MeterReading.objects.count() == readings
+    assert {meter.pk: (meter.last_value, meter.last_read_at) for meter in Meter.objects.all()} == before
+
+
+@override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend")
+def test_delivery_sends_webhooks_and_emails_as_its_floors_do(fleet):
+    generate_alerts()
+    pending = Notification.objects.filter(status="PENDING").count()
+
+    result = notifications.measure_delivery(count=12)
+
+    assert result["alerts"] == 12
+    assert result["webhooks"]["body_bytes"] > 100 and result["emails"]["message_bytes"] > 100
+    assert result["emails"]["product"]["smtp_connections"] >= 1
+    assert Notification.objects.filter(status="PENDING").count() == pending
+    assert not Subscription.objects.filter(user__username="bench-notifications").exists()
+
+
+def test_an_old_bench_seed_without_meters_is_rebuilt(fleet):
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TABLE bench_dataset (assets integer, maintenances integer, seed integer, "
+            "seeded_on date, changed boolean)"
+        )
+        cursor.execute(
+            "INSERT INTO bench_dataset VALUES (40, 300, 42, %s, %s)", [timezone.localdate(), False]
+        )
+
+    assert runner.dataset_matches(40, 300) is False
+
+
+def wrk_cell(p50_ms: float, rps: float) -> dict:
+    return {"p50_us": p50_ms * 1000, "p95_us": p50_ms * 1500, "p99_us": p50_ms * 2000, "rps": rps}
+
+
+def test_the_new_figures_read_their_cells():
+    list_cells = {
+        "condition": "652 active alerts",
+        "product_c4": wrk_cell(20, 200),
+        "floor_c4": wrk_cell(8, 300),
+        "not_modified_c4": {**wrk_cell(5, 700), "status": 304},
+    }
+    fleet = {"list_limit50": list_cells, "list_full": {**list_cells, "product_c4": wrk_cell(20, 150)}}
+    readings = {
+        "condition": "20 batches of 1,000",
+        "product": {"seconds": 2.0, "readings_per_second": 10_000.0},
+        "floor": {"seconds": 1.0, "readings_per_second": 20_000.0},
+    }
+    cell = {"events": 1000, "notices": 2500, "seconds": 0.2, "floor_seconds": 0.1}
+    delivery = {
+        "count": 1000,
+        "webhooks": {"product": {"per_second": 300.0}, "floor": {"per_second": 500.0}},
+        "emails": {"product": {"per_second": 200.0, "smtp_connections": 5}, "floor": {"per_second": 900.0}},
+    }
+
+    figures = runner.fleet_figures(fleet)
+    figures += runner.readings_figures(readings)
+    figures += runner.enqueue_figures({"subscriptions": 10, "first": cell, "changed": cell})
+    figures += runner.delivery_figures(delivery)
+    by_name = {figure.name: figure for figure in figures}
+
+    limit = by_name["GET /api/alerts?limit=50 [small fleet: 652 active alerts] throughput, c=4"]
+    assert (limit.value, limit.floor, limit.passed) == (200, 300, True)
+    assert (
+        by_name["GET /api/alerts (full list) [small fleet: 652 active alerts] throughput, c=4"].passed
+        is False
+    )
+    etag = by_name[
+        "GET /api/alerts?limit=50 [small fleet: 652 active alerts] 304 to If-None-Match p50, c=4 "
+        "(floor: the 200)"
+    ]
+    assert (etag.value, etag.floor, etag.passed) == (5, 20, True)
+    throughput = by_name[
+        "POST /api/meters/{id}/readings [20 batches of 1,000, floor: bulk_create] throughput"
+    ]
+    assert throughput.passed is True and throughput.unit == "readings/s"
+    assert len([name for name in by_name if name.startswith("enqueue notifications, 10 subscriptions")]) == 2
+    assert [figure.passed for figure in figures[-2:]] == [True, None]
+    assert "10,000 readings/s" in runner.markdown_table([throughput])

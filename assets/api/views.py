@@ -117,10 +117,10 @@ class MeterViewSet(ModelViewSet):
         meter = self.get_object()
         try:
             parsed = parse_readings(request.data, now=timezone.now())
-            rows = record_readings(meter=meter, readings=parsed, single=isinstance(request.data, dict))
+            recorded = record_readings(meter=meter, readings=parsed, single=isinstance(request.data, dict))
         except DjangoValidationError as error:
             raise serializers.ValidationError(serializers.as_serializer_error(error)) from None
         except Meter.DoesNotExist:
             raise NotFound from None  # deleted by another request meanwhile
-        data = ReadingsRecordedSerializer({"recorded": len(rows), "meter": meter}).data
+        data = ReadingsRecordedSerializer({"recorded": recorded, "meter": meter}).data
         return Response(data, status=status.HTTP_201_CREATED)

@@ -7,7 +7,9 @@ by `generate_alerts`), which keeps a run with hundreds of thousands of rows
 down to minutes. The plans get their first occurrences from the service
 that is the periodic safety net of plans. A few assets get a run-hours meter
 with a month of readings (DESIGN §14); two plans follow theirs, one nearing
-its meter interval and one past it.
+its meter interval and one past it. `--meters N` meters more than those ten
+each get a usage-based plan of their own (the benchmark meters 10% of its
+fleet), written set-based.
 """
 
 import os
@@ -20,7 +22,7 @@ from datetime import date, datetime, time, timedelta
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from tqdm import tqdm
 
@@ -144,6 +146,11 @@ DEMO_PLANS = [
 METERED_ASSETS = 10
 READING_DAYS = 30
 METER_PLANS = {2: (250, 262), 3: (500, 465)}
+# The meters beyond the demo's (--meters): each on its own usage-based plan,
+# "every 6 months or N h", its latest reading this share of the meter interval
+# (weights): most far from due, some due soon, some overdue, a few critically.
+EXTRA_METER_PROGRESS = [((0.2, 0.85), 80), ((0.9, 0.99), 10), ((1.0, 1.09), 7), ((1.1, 1.3), 3)]
+EXTRA_METER_INTERVALS = [250, 500, 1000, 2000]
 
 # Asset profiles: what kind of maintenance history an asset gets.
 NORMAL, NEGLECTED, RETIRED = "normal", "neglected", "retired"
@@ -185,10 +192,20 @@ class Command(BaseCommand):
             default=42,
             help="Random seed; the same seed gives the same data (default: 42).",
         )
+        parser.add_argument(
+            "--meters",
+            type=int,
+            default=METERED_ASSETS,
+            help=f"Assets in service given a run-hours meter with a month of readings (default: "
+            f"{METERED_ASSETS}). Those beyond the first {METERED_ASSETS} each get a usage-based plan "
+            "whose open occurrence counts among --maintenances.",
+        )
 
-    def handle(self, *args, assets: int, maintenances: int, seed: int, **options):
-        if assets < 0 or maintenances < 0:
-            raise CommandError("--assets and --maintenances must be zero or more.")
+    def handle(
+        self, *args, assets: int, maintenances: int, seed: int, meters: int = METERED_ASSETS, **options
+    ):
+        if assets < 0 or maintenances < 0 or meters < 0:
+            raise CommandError("--assets, --maintenances and --meters must be zero or more.")
         if maintenances and not assets:
             raise CommandError("--maintenances needs at least one asset (--assets).")
 
@@ -208,18 +225,28 @@ class Command(BaseCommand):
                 if plan.profile == NORMAL and index in new_ids
             ]
             plan_count = min(len(DEMO_PLANS), maintenances, len(normal_ids))
+            metered = normal_ids[: min(meters, len(normal_ids))]
+            extra_count = min(max(len(metered) - METERED_ASSETS, 0), maintenances - plan_count)
+            regular = maintenances - plan_count - extra_count
             maintenances_created = self._create_maintenances(
-                plan_maintenances(rng, plans, maintenances - plan_count, today, now, users),
-                total=maintenances - plan_count,
-                new_ids=new_ids,
+                plan_maintenances(rng, plans, regular, today, now, users), total=regular, new_ids=new_ids
             )
-            meters = self._create_meters(normal_ids[:METERED_ASSETS])
+            meters = self._create_meters(metered[: METERED_ASSETS + extra_count])
+            latest = self._plan_meter_plans(
+                rng,
+                meters,
+                demo_plan_assets=normal_ids[:plan_count],
+                extra=metered[METERED_ASSETS:][:extra_count],
+            )
             maintenances_created += self._create_plans(
-                normal_ids[:plan_count], today=today, technician=users[1], meters=meters
+                normal_ids[:plan_count],
+                today=today,
+                technician=users[1],
+                meters=meters,
+                extra_plans=[(asset_id, interval) for asset_id, (_, interval) in latest.items() if interval],
             )
-            readings_created = self._create_readings(
-                rng, meters, plan_assets=normal_ids[:plan_count], now=now
-            )
+            readings_created = self._create_readings(meters, latest, now=now)
+            plan_count += extra_count
 
         if users_created:
             self.stdout.write(
@@ -314,35 +341,86 @@ class Command(BaseCommand):
         )
         return {meter.asset_id: meter for meter in meters}
 
-    def _create_readings(self, rng: random.Random, meters: dict[int, Meter], *, plan_assets, now) -> int:
-        """A daily reading for a month per meter, up to each meter's latest value (set with them)."""
+    def _plan_meter_plans(
+        self, rng: random.Random, meters: dict[int, Meter], *, demo_plan_assets, extra
+    ) -> dict[int, tuple[int, int | None]]:
+        """Per metered asset: its latest reading and the meter interval of its own plan (None for the
+        demo's meters, two of which the demo plans follow)."""
         latest_of_plan = {
-            plan_assets[index]: latest
+            demo_plan_assets[index]: latest
             for index, (_interval, latest) in METER_PLANS.items()
-            if index < len(plan_assets)
+            if index < len(demo_plan_assets)
         }
-        readings = []
-        for asset_id, meter in meters.items():
-            latest = latest_of_plan.get(asset_id) or rng.randrange(100, 5000)
-            for day in range(READING_DAYS):
-                value = round(latest * (day + 1) / READING_DAYS, 1)
-                readings.append(
-                    MeterReading(
-                        meter=meter, value=value, read_at=now - timedelta(days=READING_DAYS - 1 - day)
-                    )
-                )
-            meter.last_value, meter.last_read_at = readings[-1].value, readings[-1].read_at
-        MeterReading.objects.bulk_create(readings)
-        Meter.objects.bulk_update(meters.values(), ["last_value", "last_read_at"])
-        return len(readings)
+        extra = set(extra)
+        ranges, weights = zip(*EXTRA_METER_PROGRESS, strict=True)
+        planned = {}
+        for asset_id in meters:
+            if asset_id in extra:
+                interval = rng.choice(EXTRA_METER_INTERVALS)
+                low, high = rng.choices(ranges, weights=weights)[0]
+                planned[asset_id] = (round(interval * rng.uniform(low, high)), interval)
+            else:
+                planned[asset_id] = (latest_of_plan.get(asset_id) or rng.randrange(100, 5000), None)
+        return planned
+
+    def _create_readings(self, meters: dict[int, Meter], latest: dict, *, now) -> int:
+        """A daily reading for a month per meter, rising to its latest value: one INSERT … SELECT of
+        the meters and the days, then their latest value and time (set with them)."""
+        if not meters:
+            return 0
+        adapt = connection.ops.adapt_datetimefield_value
+        days = ", ".join(["(%s, %s)"] * READING_DAYS)
+        day_params = []
+        for day in range(READING_DAYS):
+            day_params += [day + 1, adapt(now - timedelta(days=READING_DAYS - 1 - day))]
+        for meter in meters.values():
+            meter.last_value, meter.last_read_at = latest[meter.asset_id][0], now
+        Meter.objects.bulk_update(meters.values(), ["last_value", "last_read_at"], batch_size=BATCH_SIZE)
+        reading, meter_table = MeterReading._meta.db_table, Meter._meta.db_table
+        ids = [meter.pk for meter in meters.values()]
+        insert = (
+            f"INSERT INTO {reading} (meter_id, value, read_at) "  # noqa: S608 (names and placeholders only)
+            f"SELECT m.id, ROUND(m.last_value * d.column1 / {READING_DAYS}, 1), d.column2 "
+            f"FROM {meter_table} m CROSS JOIN (VALUES {days}) d WHERE m.id IN "
+        )
+        with connection.cursor() as cursor:
+            for start in range(0, len(ids), BATCH_SIZE):
+                chunk = ids[start : start + BATCH_SIZE]
+                cursor.execute(f"{insert}({', '.join(['%s'] * len(chunk))})", [*day_params, *chunk])
+        return len(ids) * READING_DAYS
 
     def _create_plans(
-        self, asset_ids: list[int], *, today: date, technician, meters: dict[int, Meter]
+        self,
+        asset_ids: list[int],
+        *,
+        today: date,
+        technician,
+        meters: dict[int, Meter],
+        extra_plans: list[tuple[int, int]] = (),
     ) -> int:
-        """One demo plan per asset, and their first occurrences. Returns the occurrences created.
+        """One demo plan per asset, one usage-based plan per extra meter, and their first
+        occurrences. Returns the occurrences created.
 
         The meter plans start before their meter's first reading: their first
         occurrence is due at the meter interval."""
+        MaintenancePlan.objects.bulk_create(
+            (
+                MaintenancePlan(
+                    asset_id=asset_id,
+                    title="Service (run hours)",
+                    kind=MaintenanceKind.PREVENTIVE,
+                    interval=6,
+                    interval_unit=IntervalUnit.MONTH,
+                    anchor=PlanAnchor.SCHEDULE,
+                    # Its first occurrence falls 10 to 180 days ahead.
+                    starts_on=today + timedelta(days=10 + asset_id % 170),
+                    meter=meters[asset_id],
+                    meter_interval=interval,
+                )
+                for asset_id, interval in extra_plans
+            ),
+            batch_size=BATCH_SIZE,
+        )
         MaintenancePlan.objects.bulk_create(
             MaintenancePlan(
                 asset_id=asset_id,
