@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext, override_settings
 from alerts import actions
 from alerts.choices import RANKS, AlertKind, Priority
 from alerts.models import Alert
+from alerts.services import generate_alerts
 from tests.conftest import _client_for
 from tests.factories import AssetFactory, MaintenanceFactory
 
@@ -172,6 +173,25 @@ def test_any_change_gives_a_new_etag(technician_client, maintenance_alert, path,
     response = technician_client.get(path, HTTP_IF_NONE_MATCH=etag)
     assert response.status_code == 200
     assert response["ETag"] != etag
+
+
+@pytest.mark.parametrize("path", CONDITIONAL)
+def test_renaming_the_asset_gives_a_new_etag(technician_client, path, django_capture_on_commit_callbacks):
+    """The answers show the asset's name: its save refreshes its alerts, whose messages name it."""
+    maintenance = MaintenanceFactory(
+        title="Annual overhaul", scheduled_date=NOW.date() - datetime.timedelta(days=3)
+    )
+    generate_alerts()
+    etag = technician_client.get(path)["ETag"]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        asset = maintenance.asset
+        asset.name = "Renamed pump"
+        asset.save()
+
+    response = technician_client.get(path, HTTP_IF_NONE_MATCH=etag)
+    assert response.status_code == 200
+    assert "Renamed pump" in Alert.objects.get(is_active=True).message
 
 
 def test_a_snooze_that_passes_changes_the_etag_before_its_event_is_written(
