@@ -53,24 +53,51 @@ def user_with_permissions(user_id: int):
     permissions are still the database's at this request (`_perm_cache` lives
     on this user object, which lives for this request only). A superuser's
     or an inactive user's set is left to the backend: it does not come from
-    these tables (all permissions, or none).
+    these tables (all permissions, or none). The statement is compiled once
+    per database, as building it with the ORM took longer than running it.
     """
     user_model = get_user_model()
     alias = router.db_for_read(user_model)
-    names_sql = _permission_names_sql(alias)
-    users = user_model._default_manager.using(alias)
-    if names_sql is None:
-        return users.filter(pk=user_id).first()
-    user = (
-        users.annotate(permission_names=RawSQL(names_sql, (), output_field=TextField()))
-        .filter(pk=user_id)
-        .first()
-    )
-    if user is not None:
-        names = user.__dict__.pop("permission_names")
-        if user.is_active and not user.is_superuser:
-            user._perm_cache = set(names.split(_SEPARATOR)) if names else set()
+    statement = _user_statement(alias)
+    if statement is None:
+        return user_model._default_manager.using(alias).filter(pk=user_id).first()
+    sql, params, columns, attnames = statement
+    connection = connections[alias]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [user_id if param == _USER_ID else param for param in params])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    values = list(row)
+    for index, column in enumerate(columns):
+        for convert in connection.ops.get_db_converters(column) + column.get_db_converters(connection):
+            values[index] = convert(values[index], column, connection)
+    names = values.pop()
+    user = user_model.from_db(alias, attnames, values)
+    if user.is_active and not user.is_superuser:
+        user._perm_cache = set(names.split(_SEPARATOR)) if names else set()
     return user
+
+
+@cache
+def _user_statement(alias: str):
+    """`(sql, params, columns, attnames)` of the user row with a last `permission_names` column."""
+    names_sql = _permission_names_sql(alias)
+    if names_sql is None:
+        return None
+    user_model = get_user_model()
+    queryset = (
+        user_model._default_manager.using(alias)
+        .annotate(permission_names=RawSQL(names_sql, (), output_field=TextField()))
+        .filter(pk=_USER_ID)
+    )
+    compiler = queryset.query.get_compiler(alias)
+    sql, params = compiler.as_sql()
+    assert list(params).count(_USER_ID) == 1, params
+    columns = [expression for expression, _sql, _alias in compiler.select]
+    attnames = [field.attname for field in user_model._meta.concrete_fields]
+    assert len(columns) == len(attnames) + 1, columns
+    return sql, tuple(params), columns, attnames
 
 
 @cache
