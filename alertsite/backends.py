@@ -12,7 +12,8 @@ from django.db.models.expressions import RawSQL
 
 # Stands for the user's id while the query is compiled (no user has it).
 _USER_ID = -7
-# Separates the `app_label.codename` names aggregated into one column (neither holds a space).
+# Separates the `app_label.codename` names aggregated into one column: no app label or
+# permission codename holds a space (tests/test_auth_backend.py checks every one).
 _SEPARATOR = " "
 # The string aggregate of each database the project runs on (DESIGN §1).
 _STRING_AGG = {"postgresql": "STRING_AGG", "sqlite": "GROUP_CONCAT"}

@@ -87,3 +87,10 @@ def test_a_permission_check_after_it_costs_no_query(users):
 
 def test_no_user_with_that_id():
     assert user_with_permissions(10**12) is None
+
+
+def test_no_permission_name_holds_the_separator_of_the_aggregated_names():
+    names = Permission.objects.values_list("content_type__app_label", "codename")
+
+    assert names
+    assert not [name for name in names if " " in f"{name[0]}.{name[1]}"]
