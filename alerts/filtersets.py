@@ -10,7 +10,7 @@ from drf_spectacular.utils import extend_schema_field
 from alerts.choices import AlertKind, Priority, RunStatus, RunTrigger
 from alerts.models import Alert, GenerationRun
 from alerts.selectors import snoozed_q
-from alertsite.api.filters import MAX_ID, IdFilter, StableOrderingFilter, StrictBooleanFilter
+from alertsite.api.filters import MAX_ID, FilterSet, IdFilter, StableOrderingFilter, StrictBooleanFilter
 
 
 class ActiveChoices:
@@ -64,7 +64,7 @@ class AssigneeFilter(django_filters.Filter):
         return qs.filter(assignee=value)
 
 
-class AlertFilterSet(django_filters.FilterSet):
+class AlertFilterSet(FilterSet):
     is_active = ActiveFilter(choices=ActiveChoices.choices, method="filter_is_active")
     priority = django_filters.MultipleChoiceFilter(
         choices=Priority.choices, label=_("Priority; repeat the parameter for several.")
@@ -111,7 +111,7 @@ class AlertFilterSet(django_filters.FilterSet):
         return queryset.filter(snoozed if value else ~snoozed)
 
 
-class GenerationRunFilterSet(django_filters.FilterSet):
+class GenerationRunFilterSet(FilterSet):
     status = django_filters.MultipleChoiceFilter(choices=RunStatus.choices)
     trigger = django_filters.MultipleChoiceFilter(choices=RunTrigger.choices)
 

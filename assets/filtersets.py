@@ -3,12 +3,12 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
-from alertsite.api.filters import IdFilter, SearchFilter, StableOrderingFilter
+from alertsite.api.filters import FilterSet, IdFilter, SearchFilter, StableOrderingFilter
 from assets.choices import AssetStatus, Criticality
 from assets.models import Asset, Meter
 
 
-class AssetFilterSet(django_filters.FilterSet):
+class AssetFilterSet(FilterSet):
     search = SearchFilter(
         search_fields=["code", "name", "location"], label=_("Text in the code, name or location.")
     )
@@ -29,7 +29,7 @@ class AssetFilterSet(django_filters.FilterSet):
         fields: list[str] = []
 
 
-class MeterFilterSet(django_filters.FilterSet):
+class MeterFilterSet(FilterSet):
     asset = IdFilter(field_name="asset_id", label=_("Asset id."))
     ordering = StableOrderingFilter(
         fields=["name", "unit", "last_value", "last_read_at", "created_at", "id"],

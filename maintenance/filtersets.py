@@ -3,12 +3,12 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
-from alertsite.api.filters import IdFilter, SearchFilter, StableOrderingFilter, StrictBooleanFilter
+from alertsite.api.filters import FilterSet, IdFilter, SearchFilter, StableOrderingFilter, StrictBooleanFilter
 from maintenance.choices import MaintenanceKind, MaintenanceStatus
 from maintenance.models import Maintenance, MaintenancePlan
 
 
-class MaintenanceFilterSet(django_filters.FilterSet):
+class MaintenanceFilterSet(FilterSet):
     search = SearchFilter(
         search_fields=["title", "description", "asset__code", "asset__name"],
         label=_("Text in the title, description, asset code or asset name."),
@@ -37,7 +37,7 @@ class MaintenanceFilterSet(django_filters.FilterSet):
         fields: list[str] = []
 
 
-class MaintenancePlanFilterSet(django_filters.FilterSet):
+class MaintenancePlanFilterSet(FilterSet):
     search = SearchFilter(
         search_fields=["title", "asset__code"], label=_("Text in the title or the asset code.")
     )

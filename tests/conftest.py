@@ -39,6 +39,17 @@ def _fresh_crontab_listing():
     forget_crontab()
 
 
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the site's language: a request in French leaves French active in the
+    thread (LocaleMiddleware does not restore it), and a later test would read its messages in French."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
 @pytest.fixture
 def frozen_now() -> datetime.datetime:
     """The moment `frozen_clock` stops at; a test module may override it."""

@@ -26,7 +26,7 @@ from alerts.choices import (
 from alerts.models import Notification, Subscription
 from alerts.notifications import services
 from alerts.notifications.transport import UnsafeURL, check_url
-from alertsite.api.filters import IdFilter
+from alertsite.api.filters import FilterSet, IdFilter
 from alertsite.api.schema import ErrorSerializer
 from alertsite.api.views import BaseViewSet, RowListModelMixin
 
@@ -212,7 +212,7 @@ class NotificationSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class NotificationFilterSet(django_filters.FilterSet):
+class NotificationFilterSet(FilterSet):
     status = django_filters.MultipleChoiceFilter(
         choices=NotificationStatus.choices, label=gettext_lazy("Status; repeat the parameter for several.")
     )
@@ -227,7 +227,7 @@ class NotificationFilterSet(django_filters.FilterSet):
         fields: list[str] = []
 
 
-class SubscriptionFilterSet(django_filters.FilterSet):
+class SubscriptionFilterSet(FilterSet):
     channel = django_filters.MultipleChoiceFilter(choices=Channel.choices)
     mode = django_filters.MultipleChoiceFilter(choices=SubscriptionMode.choices)
     user = IdFilter(field_name="user_id", label=gettext_lazy("Owner's user id."))

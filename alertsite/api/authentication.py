@@ -7,7 +7,6 @@ number, made its refresh serializer fail with a 500. Here such a token is a
 its user is inactive or has changed password (`CHECK_REVOKE_TOKEN`).
 """
 
-from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 from rest_framework_simplejwt import authentication, serializers
 from rest_framework_simplejwt.exceptions import AuthenticationFailed, InvalidToken
@@ -16,6 +15,7 @@ from rest_framework_simplejwt.tokens import Token
 from rest_framework_simplejwt.utils import get_md5_hash_password
 
 from alertsite.api.filters import MAX_ID
+from alertsite.backends import user_with_permissions
 
 
 def token_user_id(token: Token) -> int:
@@ -28,8 +28,11 @@ def token_user_id(token: Token) -> int:
 
 
 def token_user(token: Token):
-    """The active user a token belongs to, issued since their last password change; else 401."""
-    user = get_user_model().objects.filter(pk=token_user_id(token)).first()
+    """The active user a token belongs to, issued since their last password change; else 401.
+
+    Read with their permissions, current at this request (`user_with_permissions`).
+    """
+    user = user_with_permissions(token_user_id(token))
     if user is None:
         raise AuthenticationFailed(_("User not found"), code="user_not_found")
     if not api_settings.USER_AUTHENTICATION_RULE(user):

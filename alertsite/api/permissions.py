@@ -29,3 +29,12 @@ class ModelPermissions(DjangoModelPermissions):
         if request.method not in view.allowed_methods:
             return True
         return super().has_permission(request, view)
+
+    def _queryset(self, view):
+        # Only the model is read: a view's class `queryset` names it without
+        # building `get_queryset()` (annotations…) a second time per request.
+        # A view's `get_queryset` narrows the rows, never changes the model.
+        queryset = getattr(type(view), "queryset", None)
+        if queryset is not None:
+            return queryset
+        return super()._queryset(view)

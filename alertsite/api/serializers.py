@@ -1,5 +1,6 @@
 """Strict input fields, and lists rendered straight from database rows with the serializer's own output."""
 
+import datetime
 from functools import cache
 
 from django.conf import settings
@@ -122,14 +123,19 @@ class RowSerializer:
         if tz is not None:
             for index in self.iso_datetimes:
                 converters[index] = _iso_datetime(converters[index], tz)
-        fields = list(zip(self.names, converters, strict=True))
-        return [
-            {
-                name: value if convert is None or value is None else convert(value)
-                for (name, convert), value in zip(fields, row, strict=True)
-            }
-            for row in rows
-        ]
+        # Only the converted columns are visited; each row becomes a dict in C (dict(zip)).
+        conversions = [(index, convert) for index, convert in enumerate(converters) if convert is not None]
+        names = self.names
+        represented = []
+        for row in rows:
+            if conversions:
+                row = list(row)
+                for index, convert in conversions:
+                    value = row[index]
+                    if value is not None:
+                        row[index] = convert(value)
+            represented.append(dict(zip(names, row, strict=True)))
+        return represented
 
 
 def _is_iso_datetime(field) -> bool:
@@ -146,11 +152,16 @@ def _iso_datetime(to_representation, tz):
     """`DateTimeField.to_representation` for an aware datetime, in the time zone `tz`.
 
     The same string (`…Z` for UTC); anything unusual goes to the field itself.
+    A value already in UTC, shown in UTC (the database's and the default
+    time zone), needs no conversion: the common case of a long list.
     """
+    in_utc = tz is datetime.UTC or getattr(tz, "key", None) == "UTC"
 
     def convert(value):
         if isinstance(value, str) or value.tzinfo is None:
             return to_representation(value)
+        if in_utc and value.tzinfo is datetime.UTC:
+            return value.isoformat()[:-6] + "Z"
         try:
             text = value.astimezone(tz).isoformat()
         except OverflowError:
