@@ -145,10 +145,38 @@ class Alert(models.Model):
                 condition=models.Q(snoozed_by__isnull=False),
                 name="alert_snoozed_by_idx",
             ),
+            # The alerts' version (ETag, `alerts.selectors.alerts_version`) in a few index
+            # lookups, whatever the number of alerts: the latest change and the next snooze to end.
+            models.Index(fields=["updated_at"], name="alert_updated_idx"),
+            models.Index(
+                fields=["snoozed_until"],
+                condition=models.Q(snoozed_until__isnull=False),
+                name="alert_snoozed_until_idx",
+            ),
         ]
 
     def __str__(self) -> str:
         return self.title
+
+
+class AlertDeletions(models.Model):
+    """One row: how many statements have deleted alerts, kept by a database trigger.
+
+    Deleting alerts leaves nothing behind to compare (their events go with
+    them), so the alerts' version counts deletions here. A trigger, not the
+    code paths that delete (cascades from assets and maintenances, history
+    pruning, the admin, a queryset's `delete()`): it sees them all, in the
+    deleting transaction. Migration 0009 installs it.
+    """
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    count = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("alert deletions")
+
+    def __str__(self) -> str:
+        return str(self.count)
 
 
 class GenerationRun(models.Model):

@@ -232,11 +232,48 @@ def test_a_304_costs_two_queries_whatever_the_number_of_alerts(technician_client
     for index in range(20):
         alert(created=at(index % 5))
     assert queries() == few
-    # Authentication's read (the user with their permissions), then one aggregate over the alerts: no list.
+    # Authentication's read (the user with their permissions), then the version's lookups: no list.
     assert few == 2
     reads = [query["sql"] for query in captured if 'FROM "alerts_alert"' in query["sql"]]
     assert len(reads) == 1
-    assert reads[0].startswith("SELECT COUNT(")
+    assert reads[0].startswith("SELECT (SELECT MAX(")
+
+
+@pytest.mark.parametrize(
+    "delete",
+    [
+        pytest.param(lambda mine, older: Alert.objects.filter(pk=older.pk).delete(), id="queryset"),
+        pytest.param(lambda mine, older: mine.maintenance.delete(), id="cascade from its maintenance"),
+    ],
+)
+def test_a_deletion_gives_a_new_etag_even_below_the_newest_alert(
+    technician_client, maintenance_alert, delete
+):
+    older = alert(created=at(1))
+    newest = alert(created=at(3))
+    etag = technician_client.get("/api/alerts?is_active=all")["ETag"]
+
+    # The newest alert stays: neither the greatest id nor the latest change moves.
+    delete(maintenance_alert, older)
+
+    assert Alert.objects.filter(pk=newest.pk).exists()
+    response = technician_client.get("/api/alerts?is_active=all", HTTP_IF_NONE_MATCH=etag)
+    assert response.status_code == 200
+
+
+@pytest.mark.postgres
+def test_the_version_is_index_lookups_not_a_scan_of_the_alerts():
+    from alerts.selectors import _alerts_version_sql
+
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(
+            "EXPLAIN " + _alerts_version_sql(connection.alias),
+            [datetime.datetime(2026, 6, 15, tzinfo=datetime.UTC)],
+        )
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "Seq Scan" not in plan, plan
+    assert "alert_updated_idx" in plan and "alert_snoozed_until_idx" in plan, plan
 
 
 def test_alert_object_names_its_maintenance(technician_client, maintenance_alert):
