@@ -1065,6 +1065,10 @@ def fleet_dataset(url: str, env: dict[str, str], *, reseed: bool) -> bool:
         except psycopg.Error:
             row = counts = None
     if not reseed and row is not None and row == (assets, maintenances, SEED, today) and counts == FLEET:
+        # Today's seed, this code's schema.
+        subprocess.run(
+            [PYTHON, "manage.py", "migrate", "--verbosity", "0"], cwd=PROJECT_DIR, env=env, check=True
+        )
         return False
     ensure_postgres_database(url, recreate=True)
     for command in (
