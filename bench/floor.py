@@ -142,7 +142,7 @@ def alert_read(request, pk: int):
 
 @require_GET
 def metrics(request):
-    """The gauges of `/metrics` from the same three queries, written as text by hand (no token check)."""
+    """The gauges of `/metrics` from the same four queries, written as text by hand (no token check)."""
     now = timezone.now()
     active = dict.fromkeys(((p, k) for p in Priority.values for k in AlertKind.values), 0)
     unread = acknowledged = snoozed = 0
@@ -186,7 +186,28 @@ def metrics(request):
     if last and last[2] is not None:
         lines.append(f"alertsite_generation_last_duration_seconds {last[2] / 1000}")
     lines += [f'alertsite_generation_runs_last_24h{{status="{status}"}} {v}' for status, v in runs.items()]
+    # The outbox by channel and status, and its oldest due notice: one grouped statement.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT s.channel, n.status, COUNT(*), MIN(CASE WHEN n.status IN ('PENDING', 'FAILED') "
+            "AND n.next_attempt_at <= %s THEN n.next_attempt_at END) FROM alerts_notification n "
+            "JOIN alerts_subscription s ON s.id = n.subscription_id GROUP BY s.channel, n.status",
+            [connection.ops.adapt_datetimefield_value(now)],
+        )
+        outbox = cursor.fetchall()
+    oldest = min((_aware(row[3]) for row in outbox if row[3] is not None), default=None)
+    lines += [f'alertsite_notifications{{channel="{c}",status="{st}"}} {v}' for c, st, v, _ in outbox]
+    lines.append(
+        f"alertsite_notifications_oldest_pending_seconds {(now - oldest).total_seconds() if oldest else 0}"
+    )
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
+
+
+def _aware(value) -> datetime.datetime:
+    """A raw datetime column: SQLite gives text in UTC."""
+    if isinstance(value, str):
+        value = datetime.datetime.fromisoformat(value)
+    return value if value.tzinfo else value.replace(tzinfo=datetime.UTC)
 
 
 # The maintenance object of the API, as columns.

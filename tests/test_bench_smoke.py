@@ -153,7 +153,11 @@ def test_the_metrics_floor_answers_the_products_figures(fleet):
 
     assert floor_figures["alertsite_alerts_unread"] == product_figures["alertsite_alerts_unread"] > 0
     assert len(floor_figures) > 12
+    # Measured an instant apart: the time the oldest due notice has waited.
+    waited = "alertsite_notifications_oldest_pending_seconds"
+    assert product_figures.pop(waited) == pytest.approx(floor_figures.pop(waited), abs=1)
     assert {name: product_figures.get(name) for name in floor_figures} == floor_figures
+    assert any(name.startswith("alertsite_notifications{") for name in floor_figures)
 
 
 def test_export_figures_read_the_export_cells():
