@@ -32,7 +32,19 @@ class QueryCounter:
 
 
 def rss_mb() -> float:
-    # Linux reports kilobytes.
+    """This process's peak resident memory, in MB.
+
+    `VmHWM` of /proc where there is one: `ru_maxrss` carries over the peak of
+    the process that started this one (a runner of 98 MB made a 400-asset
+    generation look like 98 MB). Elsewhere `ru_maxrss` (Linux: kilobytes).
+    """
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
