@@ -22,7 +22,6 @@ on many alerts and the periodic lapses first take the merge's lock
 """
 
 import datetime
-import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -35,7 +34,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from alerts.choices import EventKind
-from alerts.generation.events import event_bound, events_after, write_events
+from alerts.generation.events import event_bound, events_after, ids_condition, write_events
 from alerts.models import Alert, GenerationRun
 from alerts.notifications.services import enqueue_notifications
 from alerts.services import hold_alerts_write_lock, mark_read
@@ -386,9 +385,7 @@ def _ids_condition(alert_ids: AlertIds) -> tuple[str, list]:
         return "", []
     if len(ids) == 1:
         return "id = %s", ids
-    if connection.vendor == "postgresql":
-        return "id = ANY(%s)", [ids]
-    return "id IN (SELECT value FROM json_each(%s))", [json.dumps(ids)]
+    return ids_condition("id", ids)
 
 
 def _ensure_active(alert_id: int) -> None:

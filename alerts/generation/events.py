@@ -1,9 +1,11 @@
 """Writing alert events set-based: one statement per kind of change, whatever the count (DESIGN §10).
 
-The merge and the read-state services know the ids of the alerts they
-changed (RETURNING); `write_events` turns one such list into event rows with
-a single INSERT … SELECT, the ids passed as one parameter (a PostgreSQL array,
-an SQLite JSON array). `event_bound` and `events_after` hand over exactly the
+The people's actions and the read-state services know the ids of the alerts
+they changed (RETURNING); `write_events` turns one such list into event rows
+with a single INSERT … SELECT, the ids passed as one parameter (a PostgreSQL
+array, an SQLite JSON array). The merge writes its events from the rows
+they record instead (`alerts.generation.merge`), so that no list of a
+fleet's ids is ever held in Python. `event_bound` and `events_after` hand over exactly the
 events a transaction wrote, as a queryset, to what follows it
 (notifications, DESIGN §12).
 """
